@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "cnnclassify",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cnnclassify", targets: ["cnnclassify"]),
+        .library(name: "CNN", targets: ["CNN"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "CNN", dependencies: ["CBLAS", "CZlib"]),
+        .target(name: "Datasets", dependencies: ["CZlib"]),
+        .executableTarget(
+            name: "cnnclassify",
+            dependencies: [
+                "CNN", "Datasets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["CNN", "Datasets"], path: "Tests/TestSupport"),
+        .testTarget(name: "CNNTests", dependencies: ["CNN", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["cnnclassify", "CNN", "Datasets", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,33 @@
+import CBLAS
+
+/// The one door to the BLAS library. Everything heavy in the network is a single-precision
+/// matrix product, and every product goes through `BLAS.gemm`, so replacing OpenBLAS with
+/// another CBLAS (or Accelerate) means changing this file and the `CBLAS` module map only.
+public enum BLAS {
+    /// Row-major `C = alpha · op(A) · op(B) + beta · C`, where `op(A)` is `m×k`, `op(B)` is `k×n`
+    /// and `C` is `m×n`. Leading dimensions are those of the matrices as stored.
+    @inline(__always)
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor,
+            transposeA ? CblasTrans : CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(lda), b, Int32(ldb),
+            beta, c, Int32(ldc))
+    }
+
+    /// The library runs each call on the calling thread: cnnclassify splits the batch over
+    /// threads itself, which keeps results bit-identical for a given thread count.
+    public static func useCallingThreadOnly() {
+        openblas_set_num_threads(1)
+    }
+}

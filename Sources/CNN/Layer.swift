@@ -1,0 +1,64 @@
+/// A trainable tensor and the gradient of the loss with respect to it.
+public final class Parameter {
+    /// Unique within a network, e.g. `layer0.weight`; weight files store tensors by this name.
+    public let name: String
+    public let value: Tensor
+    public let gradient: Tensor
+    /// Whether weight decay applies (weights yes, biases no).
+    public let decays: Bool
+
+    public init(name: String, shape: [Int], decays: Bool) {
+        self.name = name
+        self.value = Tensor(shape: shape)
+        self.gradient = Tensor(shape: shape)
+        self.decays = decays
+    }
+}
+
+/// What a forward or backward pass needs to know besides its input.
+public struct RunContext {
+    /// Training turns on dropout and makes layers keep what their backward pass needs.
+    public var training: Bool
+    /// Threads to split the batch over.
+    public var threads: Int
+    /// Seed for this batch's random draws (dropout masks), derived from the run's seed and the
+    /// batch's position in training.
+    public var randomSeed: UInt64
+
+    public init(training: Bool, threads: Int, randomSeed: UInt64 = 0) {
+        self.training = training
+        self.threads = threads
+        self.randomSeed = randomSeed
+    }
+}
+
+/// One stage of a network. Shapes are per item (`[channels, height, width]` or `[features]`);
+/// tensors passed in and out carry the batch as their first dimension.
+///
+/// A layer owns its output and gradient tensors and reuses them: the tensor `forward` returns stays
+/// valid until the layer's next `forward`.
+public protocol Layer: AnyObject {
+    var inputShape: [Int] { get }
+    var outputShape: [Int] { get }
+    var parameters: [Parameter] { get }
+    /// Multiply–adds per item in the forward pass.
+    var multiplyAdds: Int { get }
+
+    func forward(_ input: Tensor, context: RunContext) -> Tensor
+
+    /// Given the gradient of the loss with respect to the last `forward`'s output (which ran with
+    /// `context.training`), writes the batch's parameter gradients and returns the gradient with
+    /// respect to the input, or nil when `needsInputGradient` is false (the first layer).
+    func backward(_ outputGradient: Tensor, context: RunContext, needsInputGradient: Bool) -> Tensor?
+}
+
+extension Layer {
+    public var parameters: [Parameter] { [] }
+    public var multiplyAdds: Int { 0 }
+}
+
+/// A bad architecture: shapes that do not fit together, or nonsensical sizes.
+public struct ArchitectureError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,80 @@
+/// Maximum over `size×size` windows taken every `stride` pixels, per channel. A window that would
+/// run past the edge is dropped (floor), as in the seed notebook's 23 → 11.
+///
+/// Shapes: input `[C, H, W]`, output `[C, (H − size) / stride + 1, (W − size) / stride + 1]`.
+public final class MaxPool2D: Layer {
+    public let size: Int
+    public let stride: Int
+    public let inputShape: [Int]
+    public let outputShape: [Int]
+    private let output = Tensor()
+    /// For each output element, the offset within its input plane of the window's maximum (the
+    /// first one on ties): backward routes the whole gradient there.
+    private var argmax: [Int32] = []
+    private let inputGradient = Tensor()
+
+    public init(size: Int, stride: Int, inputShape: [Int], name: String) throws {
+        guard inputShape.count == 3 else { throw ArchitectureError("\(name): pooling needs [channels, height, width] input, not \(inputShape)") }
+        guard size > 0, stride > 0 else { throw ArchitectureError("\(name): pool size and stride must be positive") }
+        guard inputShape[1] >= size, inputShape[2] >= size else {
+            throw ArchitectureError("\(name): a \(size)×\(size) pool does not fit a \(inputShape[1])×\(inputShape[2]) input")
+        }
+        self.size = size
+        self.stride = stride
+        self.inputShape = inputShape
+        outputShape = [inputShape[0], (inputShape[1] - size) / stride + 1, (inputShape[2] - size) / stride + 1]
+    }
+
+    public func forward(_ input: Tensor, context: RunContext) -> Tensor {
+        let planes = input.shape[0] * inputShape[0]
+        let (h, w) = (inputShape[1], inputShape[2]), (oh, ow) = (outputShape[1], outputShape[2])
+        output.resize(to: [input.shape[0]] + outputShape)
+        if argmax.count < output.count { argmax = [Int32](repeating: 0, count: output.count) }
+        let x = input.data, y = output.data
+        argmax.withUnsafeMutableBufferPointer { arg in
+            let arg = arg.baseAddress!
+            Parallel.chunks(planes, threads: context.threads) { range, _ in
+                for plane in range {
+                    let src = x + plane * h * w
+                    for i in 0..<oh {
+                        for j in 0..<ow {
+                            var best = (i * stride) * w + j * stride
+                            var bestValue = src[best]
+                            for di in 0..<size {
+                                let rowStart = (i * stride + di) * w + j * stride
+                                for dj in 0..<size where src[rowStart + dj] > bestValue {
+                                    bestValue = src[rowStart + dj]
+                                    best = rowStart + dj
+                                }
+                            }
+                            let o = plane * oh * ow + i * ow + j
+                            y[o] = bestValue
+                            arg[o] = Int32(best)
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, context: RunContext, needsInputGradient: Bool) -> Tensor? {
+        guard needsInputGradient else { return nil }
+        let batch = outputGradient.shape[0]
+        let planes = batch * inputShape[0]
+        let planeIn = inputShape[1] * inputShape[2], planeOut = outputShape[1] * outputShape[2]
+        inputGradient.resize(to: [batch] + inputShape)
+        let dy = outputGradient.data, dx = inputGradient.data
+        argmax.withUnsafeBufferPointer { arg in
+            let arg = arg.baseAddress!
+            Parallel.chunks(planes, threads: context.threads) { range, _ in
+                for plane in range {
+                    let dst = dx + plane * planeIn
+                    dst.update(repeating: 0, count: planeIn)
+                    for o in plane * planeOut ..< (plane + 1) * planeOut { dst[Int(arg[o])] += dy[o] }
+                }
+            }
+        }
+        return inputGradient
+    }
+}

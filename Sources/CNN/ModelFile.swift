@@ -1,0 +1,177 @@
+import CZlib
+import Foundation
+
+#if _endian(big)
+#error("weight files are little-endian and are read and written with the host's byte order")
+#endif
+
+/// The versioned weight file.
+///
+/// Layout (little-endian): magic `CNNW`, format version (u32), header length (u32) and the header
+/// as JSON (`ModelHeader`), tensor count (u32), then per tensor its name (u16 length + UTF-8),
+/// rank (u8), dimensions (u32 each) and float32 values, and last a CRC-32 of everything before it.
+/// Files are written to a temporary file beside the target and renamed, so a reader never sees a
+/// half-written file.
+public enum ModelFile {
+    public static let magic: [UInt8] = Array("CNNW".utf8)
+    public static let formatVersion: UInt32 = 1
+
+    /// A weight file's contents: the header, the network with its weights, and any extra tensors
+    /// (a checkpoint's optimizer state).
+    public struct Contents {
+        public var header: ModelHeader
+        public var network: Network
+        public var extraTensors: [String: Tensor]
+    }
+
+    public static func write(_ network: Network, header: ModelHeader, extraTensors: [String: Tensor] = [:],
+                             to path: String) throws {
+        var out = ByteWriter()
+        out.append(magic)
+        out.append(formatVersion)
+        let json = try JSONEncoder.sorted.encode(header)
+        out.append(UInt32(json.count))
+        out.append(Array(json))
+        let tensors = network.parameters.map { ($0.name, $0.value) } + extraTensors.sorted { $0.key < $1.key }
+        out.append(UInt32(tensors.count))
+        for (name, tensor) in tensors {
+            let nameBytes = Array(name.utf8)
+            out.append(UInt16(nameBytes.count))
+            out.append(nameBytes)
+            out.append(UInt8(tensor.shape.count))
+            for d in tensor.shape { out.append(UInt32(d)) }
+            out.append(tensor.buffer)
+        }
+        out.append(crc32(out.bytes))
+        try AtomicFile.write(out.bytes, to: path)
+    }
+
+    public static func read(_ path: String) throws -> Contents {
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw ModelFileError(path: path, reason: "cannot be read (\(FileProblem.describe(error)))")
+        }
+        return try decode(bytes, path: path)
+    }
+
+    public static func decode(_ bytes: [UInt8], path: String) throws -> Contents {
+        func fail(_ reason: String) -> ModelFileError { ModelFileError(path: path, reason: reason) }
+        var reader = ByteReader(bytes)
+        guard let fileMagic = reader.bytes(4), fileMagic == magic else { throw fail("not a cnnclassify weight file (wrong magic bytes)") }
+        guard let version = reader.u32() else { throw fail("is truncated") }
+        guard version <= formatVersion, version > 0 else {
+            throw fail("has weight-file format version \(version); this cnnclassify reads version \(formatVersion): use a newer cnnclassify")
+        }
+        guard bytes.count >= 12 else { throw fail("is truncated") }
+        let stored = bytes.suffix(4).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+        guard let headerLength = reader.u32(), let json = reader.bytes(Int(headerLength)) else { throw fail("is truncated") }
+        let header: ModelHeader
+        do {
+            header = try JSONDecoder().decode(ModelHeader.self, from: Data(json))
+        } catch {
+            throw crc32(bytes.dropLast(4)) == stored ? fail("has an unreadable header (\(error))") : fail("is corrupted (checksum mismatch)")
+        }
+        var tensors: [String: Tensor] = [:]
+        guard let count = reader.u32() else { throw fail("is truncated") }
+        for _ in 0..<count {
+            guard let nameLength = reader.u16(), let nameBytes = reader.bytes(Int(nameLength)),
+                  let rank = reader.u8() else { throw fail("is truncated") }
+            var shape: [Int] = []
+            for _ in 0..<rank {
+                guard let d = reader.u32() else { throw fail("is truncated") }
+                shape.append(Int(d))
+            }
+            let elements = shape.reduce(1, *)
+            guard elements <= reader.remaining / 4, let values = reader.floats(elements) else { throw fail("is truncated") }
+            tensors[String(decoding: nameBytes, as: UTF8.self)] = Tensor(shape: shape, values: values)
+        }
+        guard reader.remaining >= 4 else { throw fail("is truncated") }
+        guard reader.remaining == 4 else { throw fail("has \(reader.remaining - 4) unexpected bytes after its tensors") }
+        guard crc32(bytes.dropLast(4)) == stored else { throw fail("is corrupted (checksum mismatch)") }
+
+        let network: Network
+        do {
+            network = try Network(header.architecture)
+        } catch {
+            throw fail("describes an impossible network: \(error)")
+        }
+        for p in network.parameters {
+            guard let t = tensors.removeValue(forKey: p.name) else { throw fail("has no tensor \(p.name), which the \(header.architecture.name) architecture needs") }
+            guard t.shape == p.value.shape else {
+                throw fail("has tensor \(p.name) of shape \(t.shape), but the \(header.architecture.name) architecture needs \(p.value.shape)")
+            }
+            p.value.copy(from: t)
+        }
+        guard header.classNames.count == network.classCount else {
+            throw fail("names \(header.classNames.count) classes but the network has \(network.classCount) outputs")
+        }
+        return Contents(header: header, network: network, extraTensors: tensors)
+    }
+
+    static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        let value = bytes.withContiguousStorageIfAvailable { buffer in
+            CZlib.crc32(0, buffer.baseAddress, uInt(buffer.count))
+        } ?? Array(bytes).withUnsafeBufferPointer { CZlib.crc32(0, $0.baseAddress, uInt($0.count)) }
+        return UInt32(value)
+    }
+}
+
+public struct ModelFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+extension JSONEncoder {
+    /// Stable key order, so the same model always writes the same bytes.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
+
+/// Little-endian serialisation into a byte array.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+    mutating func append(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
+    mutating func append<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+    mutating func append(_ values: UnsafeMutableBufferPointer<Float>) {
+        bytes.append(contentsOf: UnsafeRawBufferPointer(values))
+    }
+}
+
+/// Bounds-checked little-endian reading; every read returns nil past the end.
+struct ByteReader {
+    private let bytes: [UInt8]
+    private var offset = 0
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var remaining: Int { bytes.count - offset }
+
+    mutating func bytes(_ count: Int) -> [UInt8]? {
+        guard count >= 0, count <= remaining else { return nil }
+        defer { offset += count }
+        return Array(bytes[offset ..< offset + count])
+    }
+    mutating func u8() -> UInt8? { integer() }
+    mutating func u16() -> UInt16? { integer() }
+    mutating func u32() -> UInt32? { integer() }
+    private mutating func integer<T: FixedWidthInteger>() -> T? {
+        let size = MemoryLayout<T>.size
+        guard size <= remaining else { return nil }
+        defer { offset += size }
+        return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+    }
+    mutating func floats(_ count: Int) -> [Float]? {
+        guard count * 4 <= remaining else { return nil }
+        defer { offset += count * 4 }
+        return bytes.withUnsafeBytes { raw in
+            (0..<count).map { raw.loadUnaligned(fromByteOffset: offset + $0 * 4, as: Float.self) }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// Everything a weight file says besides the tensors: enough for `classify` to use the model with
+/// no flags, and for a reader to know how it was made.
+public struct ModelHeader: Codable, Equatable, Sendable {
+    public var architecture: Architecture
+    public var classNames: [String]
+    public var input: InputConvention
+    public var training: TrainingRecord?
+    /// Present in checkpoints only: where training stopped and how it was configured.
+    public var checkpoint: TrainingState?
+
+    public init(architecture: Architecture, classNames: [String], input: InputConvention = .fashionMNIST,
+                training: TrainingRecord? = nil, checkpoint: TrainingState? = nil) {
+        self.architecture = architecture
+        self.classNames = classNames
+        self.input = input
+        self.training = training
+        self.checkpoint = checkpoint
+    }
+}
+
+/// What the network's input means.
+public struct InputConvention: Codable, Equatable, Sendable {
+    public var channels: Int
+    public var height: Int
+    public var width: Int
+    /// Pixel value that stands for the background before scaling (0: dark background, bright object).
+    public var background: Int
+    /// Input value = pixel × scale.
+    public var scale: Float
+
+    public static let fashionMNIST = InputConvention(channels: 1, height: 28, width: 28, background: 0, scale: 1.0 / 255)
+}
+
+/// How a model was trained, recorded in its weight file.
+public struct TrainingRecord: Codable, Equatable, Sendable {
+    /// The command line that produced the file.
+    public var command: String
+    public var configuration: TrainingConfiguration
+    /// CRC-32 of the decompressed IDX files used, by file name.
+    public var dataChecksums: [String: String]
+    public var trainingImages: Int
+    public var validationImages: Int
+    public var seconds: Double
+    /// Accuracy on the official test set, measured once after training (never used to choose anything).
+    public var testAccuracy: Double?
+    public var validationAccuracy: Double?
+
+    public init(command: String, configuration: TrainingConfiguration, dataChecksums: [String: String],
+                trainingImages: Int, validationImages: Int, seconds: Double,
+                testAccuracy: Double? = nil, validationAccuracy: Double? = nil) {
+        self.command = command
+        self.configuration = configuration
+        self.dataChecksums = dataChecksums
+        self.trainingImages = trainingImages
+        self.validationImages = validationImages
+        self.seconds = seconds
+        self.testAccuracy = testAccuracy
+        self.validationAccuracy = validationAccuracy
+    }
+}

@@ -1,0 +1,64 @@
+/// A feed-forward stack of layers built from an `Architecture`.
+public final class Network {
+    public let architecture: Architecture
+    public let layers: [any Layer]
+    public let parameters: [Parameter]
+
+    /// Builds the layers, checking that each one's shape fits the next. Parameters start at zero;
+    /// call `initialize(seed:)` or load them from a weight file.
+    public init(_ architecture: Architecture) throws {
+        guard architecture.inputShape.count == 3, architecture.inputShape.allSatisfy({ $0 > 0 }) else {
+            throw ArchitectureError("the input shape must be [channels, height, width], not \(architecture.inputShape)")
+        }
+        self.architecture = architecture
+        var shape = architecture.inputShape
+        var layers: [any Layer] = []
+        for (index, spec) in architecture.layers.enumerated() {
+            let name = "layer\(index)"
+            let layer: any Layer
+            switch spec {
+            case .conv2D(let c): layer = try Conv2D(c, inputShape: shape, name: name)
+            case .relu: layer = ReLU(inputShape: shape)
+            case .maxPool2D(let size, let stride): layer = try MaxPool2D(size: size, stride: stride, inputShape: shape, name: name)
+            case .flatten: layer = Flatten(inputShape: shape)
+            case .dense(let d): layer = try Dense(d, inputShape: shape, name: name)
+            case .dropout(let rate): layer = try Dropout(rate: rate, inputShape: shape, layerIndex: index, name: name)
+            }
+            layers.append(layer)
+            shape = layer.outputShape
+        }
+        guard shape.count == 1, shape[0] >= 2 else {
+            throw ArchitectureError("the last layer must give one logit per class, not shape \(shape)")
+        }
+        self.layers = layers
+        parameters = layers.flatMap(\.parameters)
+    }
+
+    public var classCount: Int { layers.last!.outputShape[0] }
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+    public var multiplyAdds: Int { layers.reduce(0) { $0 + $1.multiplyAdds } }
+
+    /// Draws every parameter from its layer's initialiser, in layer order, from one seeded stream.
+    public func initialize(seed: UInt64) {
+        var random = RandomSource(seed: seed, stream: RandomStream.initialisation.rawValue)
+        for layer in layers {
+            if let conv = layer as? Conv2D { conv.initialize(random: &random) }
+            if let dense = layer as? Dense { dense.initialize(random: &random) }
+        }
+    }
+
+    /// Logits `[N, classes]` for input `[N, C, H, W]`.
+    public func forward(_ input: Tensor, context: RunContext) -> Tensor {
+        layers.reduce(input) { x, layer in layer.forward(x, context: context) }
+    }
+
+    /// Back-propagates the gradient of the loss with respect to the logits of the last training
+    /// forward pass, leaving each parameter's gradient in `Parameter.gradient`.
+    public func backward(_ logitGradient: Tensor, context: RunContext) {
+        var gradient = logitGradient
+        for (index, layer) in layers.enumerated().reversed() {
+            guard let next = layer.backward(gradient, context: context, needsInputGradient: index > 0) else { break }
+            gradient = next
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Softmax followed by cross-entropy against integer labels, as one numerically stable step:
+/// `loss = logsumexp(z) − z[label]`, and `∂loss/∂z = softmax(z) − onehot(label)`.
+public final class SoftmaxCrossEntropy {
+    /// `∂(mean loss)/∂logits` for the last batch: `[N, classes]`.
+    public let gradient = Tensor()
+
+    public init() {}
+
+    public struct BatchResult {
+        /// Sum (not mean) of the per-item losses, so that results over batches add up.
+        public var lossSum: Double
+        /// Items whose highest logit is their label.
+        public var correct: Int
+    }
+
+    /// Loss and accuracy for a batch of logits, and the gradient of the mean loss.
+    public func evaluate(logits: Tensor, labels: UnsafeBufferPointer<Int32>) -> BatchResult {
+        let batch = logits.shape[0], classes = logits.shape[1]
+        gradient.resize(to: logits.shape)
+        let z = logits.data, g = gradient.data
+        var result = BatchResult(lossSum: 0, correct: 0)
+        let invBatch = 1 / Float(batch)
+        for n in 0..<batch {
+            let row = z + n * classes, gRow = g + n * classes
+            let label = Int(labels[n])
+            let (maxValue, best) = Self.argmax(row, classes)
+            var sum: Float = 0
+            for c in 0..<classes {
+                gRow[c] = exp(row[c] - maxValue)
+                sum += gRow[c]
+            }
+            result.lossSum += Double(log(sum) + maxValue - row[label])
+            if best == label { result.correct += 1 }
+            let scale = invBatch / sum
+            for c in 0..<classes { gRow[c] *= scale }
+            gRow[label] -= invBatch
+        }
+        return result
+    }
+
+    /// Softmax of each row of `logits` (`[N, classes]`), in place, with the logits divided by
+    /// `temperature` first.
+    public static func softmax(_ logits: Tensor, temperature: Float = 1) {
+        let batch = logits.shape[0], classes = logits.shape[1]
+        for n in 0..<batch {
+            let row = logits.data + n * classes
+            let (maxValue, _) = argmax(row, classes)
+            var sum: Float = 0
+            for c in 0..<classes {
+                row[c] = exp((row[c] - maxValue) / temperature)
+                sum += row[c]
+            }
+            for c in 0..<classes { row[c] /= sum }
+        }
+    }
+
+    /// The largest value of a row and its first index.
+    public static func argmax(_ row: UnsafePointer<Float>, _ count: Int) -> (Float, Int) {
+        var best = 0
+        for c in 1..<count where row[c] > row[best] { best = c }
+        return (row[best], best)
+    }
+}

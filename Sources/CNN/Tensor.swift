@@ -1,0 +1,69 @@
+/// A dense Float32 tensor in row-major order; images are NCHW (batch, channels, height, width).
+///
+/// A reference type on purpose: layers own their output and gradient buffers and reuse them from
+/// batch to batch, so the hot path allocates nothing once the batch size is stable.
+public final class Tensor {
+    public private(set) var shape: [Int]
+    public private(set) var count: Int
+    private var capacity: Int
+    public private(set) var data: UnsafeMutablePointer<Float>
+
+    public init(shape: [Int], repeating value: Float = 0) {
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        self.count = count
+        self.capacity = max(count, 1)
+        self.data = .allocate(capacity: capacity)
+        data.initialize(repeating: value, count: capacity)
+    }
+
+    public convenience init(shape: [Int], values: [Float]) {
+        precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
+        self.init(shape: shape)
+        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    /// An empty tensor to be sized later with `resize(to:)`.
+    public convenience init() { self.init(shape: [0]) }
+
+    deinit { data.deallocate() }
+
+    /// Gives the tensor a new shape. Storage is reused when it is large enough; contents are then
+    /// whatever was there (callers overwrite or `zero()`), and new storage is zero-filled.
+    public func resize(to newShape: [Int]) {
+        let newCount = newShape.reduce(1, *)
+        if newCount > capacity {
+            data.deallocate()
+            capacity = newCount
+            data = .allocate(capacity: capacity)
+            data.initialize(repeating: 0, count: capacity)
+        }
+        shape = newShape
+        count = newCount
+    }
+
+    /// A view of the same values under another shape with the same element count.
+    public func reshape(to newShape: [Int]) {
+        precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+        shape = newShape
+    }
+
+    public func zero() { data.update(repeating: 0, count: count) }
+
+    public func copy(from other: Tensor) {
+        resize(to: other.shape)
+        data.update(from: other.data, count: count)
+    }
+
+    public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
+
+    public subscript(index: Int) -> Float {
+        get { data[index] }
+        set { data[index] = newValue }
+    }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> { .init(start: data, count: count) }
+
+    /// Elements per item of the leading (batch) dimension.
+    public var itemSize: Int { shape.dropFirst().reduce(1, *) }
+}

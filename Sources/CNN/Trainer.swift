@@ -1,0 +1,145 @@
+import Foundation
+
+/// Mini-batch training with seeded shuffling, validation after each epoch, progress reports and
+/// interruption at batch boundaries.
+public final class Trainer {
+    public let network: Network
+    public let optimizer: any Optimizer
+    public private(set) var state: TrainingState
+    public let training: LabeledImages
+    public let validation: LabeledImages?
+    public let inputScale: Float
+
+    /// Called at most every `progressInterval` seconds during an epoch.
+    public var onProgress: ((Progress) -> Void)?
+    public var progressInterval = 0.1
+    /// Called after each epoch's validation.
+    public var onEpoch: ((EpochReport) throws -> Void)?
+    /// Checked after every batch; when it returns true, `run` returns `.interrupted` with the
+    /// state saved so far.
+    public var shouldStop: () -> Bool = { false }
+
+    public struct Progress {
+        public var epoch: Int
+        public var imagesDone: Int
+        public var imagesTotal: Int
+        public var imagesPerSecond: Double
+        public var secondsLeftInEpoch: Double
+        public var runningLoss: Double
+        public var runningAccuracy: Double
+    }
+
+    public struct EpochReport: Codable {
+        public var epoch: Int
+        public var trainLoss: Double
+        public var trainAccuracy: Double
+        public var validationLoss: Double?
+        public var validationAccuracy: Double?
+        public var learningRate: Double
+        public var seconds: Double
+        public var imagesPerSecond: Double
+    }
+
+    public enum Outcome { case finished, interrupted }
+
+    public init(network: Network, state: TrainingState, training: LabeledImages, validation: LabeledImages?,
+                inputScale: Float, optimizerState: [String: Tensor] = [:]) throws {
+        let configuration = state.configuration
+        precondition(configuration.batchSize > 0 && configuration.threads > 0 && configuration.epochs >= 0)
+        self.network = network
+        self.state = state
+        self.training = training
+        self.validation = validation
+        self.inputScale = inputScale
+        optimizer = configuration.optimizer.make(momentum: configuration.momentum, weightDecay: configuration.weightDecay)
+        optimizer.stepCount = state.step
+        if !optimizerState.isEmpty {
+            try optimizer.restore(optimizerState, parameters: network.parameters)
+        }
+    }
+
+    public var batchesPerEpoch: Int { (training.count + state.configuration.batchSize - 1) / state.configuration.batchSize }
+    public var totalSteps: Int { batchesPerEpoch * state.configuration.epochs }
+
+    public var optimizerState: [String: Tensor] { optimizer.stateTensors(for: network.parameters) }
+
+    public func learningRate(atStep step: Int) -> Float {
+        let c = state.configuration
+        return c.schedule.rate(base: c.learningRate, step: step, stepsPerEpoch: batchesPerEpoch, totalSteps: totalSteps)
+    }
+
+    /// The order of the training images in `epoch`.
+    public func order(forEpoch epoch: Int) -> [Int] {
+        var random = RandomSource(seed: state.configuration.seed, stream: RandomStream.shuffle.rawValue, index: UInt64(epoch))
+        var indices = Array(0..<training.count)
+        // Fisher–Yates with our own generator: Swift's shuffle(using:) may change between versions.
+        for i in stride(from: indices.count - 1, to: 0, by: -1) {
+            indices.swapAt(i, Int(random.next() % UInt64(i + 1)))
+        }
+        return indices
+    }
+
+    public func run() throws -> Outcome {
+        let c = state.configuration
+        let input = Tensor()
+        var labels: [Int32] = []
+        let loss = SoftmaxCrossEntropy()
+        while state.epoch < c.epochs {
+            let order = order(forEpoch: state.epoch)
+            let epochStart = Date()
+            var lastReport = Date.distantPast
+            let secondsBefore = state.seconds
+            let seenAtStart = state.seen
+            while state.batch < batchesPerEpoch {
+                let start = state.batch * c.batchSize
+                training.fill(input, labels: &labels, indices: order[start ..< min(start + c.batchSize, order.count)], scale: inputScale)
+                let context = RunContext(training: true, threads: c.threads, randomSeed: batchSeed(epoch: state.epoch, batch: state.batch))
+                let logits = network.forward(input, context: context)
+                let result = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0) }
+                network.backward(loss.gradient, context: context)
+                optimizer.step(network.parameters, learningRate: learningRate(atStep: state.step))
+                state.step += 1
+                state.batch += 1
+                state.lossSum += result.lossSum
+                state.correct += result.correct
+                state.seen += labels.count
+                let elapsed = Date().timeIntervalSince(epochStart)
+                state.seconds = secondsBefore + elapsed
+                if let onProgress, Date().timeIntervalSince(lastReport) >= progressInterval {
+                    lastReport = Date()
+                    let rate = Double(state.seen - seenAtStart) / max(elapsed, 1e-9)
+                    onProgress(Progress(epoch: state.epoch, imagesDone: state.seen, imagesTotal: training.count,
+                                        imagesPerSecond: rate, secondsLeftInEpoch: Double(training.count - state.seen) / max(rate, 1e-9),
+                                        runningLoss: state.lossSum / Double(state.seen),
+                                        runningAccuracy: Double(state.correct) / Double(state.seen)))
+                }
+                if state.batch < batchesPerEpoch && shouldStop() { return .interrupted }
+            }
+            let trainSeconds = Date().timeIntervalSince(epochStart)
+            let measured = validation.map { network.measure($0, scale: inputScale, threads: c.threads) }
+            state.seconds = secondsBefore + Date().timeIntervalSince(epochStart)
+            let report = EpochReport(
+                epoch: state.epoch + 1,
+                trainLoss: state.lossSum / Double(max(state.seen, 1)),
+                trainAccuracy: Double(state.correct) / Double(max(state.seen, 1)),
+                validationLoss: measured?.loss, validationAccuracy: measured?.accuracy,
+                learningRate: Double(learningRate(atStep: max(state.step - 1, 0))),
+                seconds: state.seconds - secondsBefore,
+                imagesPerSecond: Double(state.seen - seenAtStart) / max(trainSeconds, 1e-9))
+            state.epoch += 1
+            state.batch = 0
+            state.lossSum = 0
+            state.correct = 0
+            state.seen = 0
+            try onEpoch?(report)
+            if state.epoch < c.epochs && shouldStop() { return .interrupted }
+        }
+        return .finished
+    }
+
+    private func batchSeed(epoch: Int, batch: Int) -> UInt64 {
+        var random = RandomSource(seed: state.configuration.seed, stream: RandomStream.dropout.rawValue,
+                                  index: UInt64(epoch) << 32 | UInt64(batch))
+        return random.next()
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import ArgumentParser
+import CNN
+
+@main
+struct CNNClassify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cnnclassify",
+        abstract: "Train a convolutional network from scratch on Fashion-MNIST and evaluate it.",
+        discussion: """
+            Classes, in label order: T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, \
+            Sneaker, Bag, Ankle boot.
+
+            Examples:
+              cnnclassify evaluate                      # the shipped model on the t10k test set
+              cnnclassify train --arch basic --epochs 10
+              cnnclassify train --arch seed             # the original notebook's network
+            """,
+        version: "0.1.0",
+        subcommands: [Train.self, Evaluate.self]
+    )
+
+    static func main() {
+        BLAS.useCallingThreadOnly()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CommandFailure {
+            printError(failure.message)
+            Foundation.exit(failure.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// An error the command has already put into words, with its exit status.
+struct CommandFailure: Error {
+    var message: String
+    var exitCode: Int32 = 2
+}
+
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("cnnclassify: \(message)\n".utf8))
+}

@@ -1,0 +1,58 @@
+import CNN
+import Foundation
+
+/// Training progress on stderr: a redrawn bar when stderr is a terminal, otherwise nothing between
+/// the one-line-per-epoch summaries.
+final class ProgressDisplay {
+    let totalEpochs: Int
+    let isTerminal = isatty(STDERR_FILENO) != 0
+    private var barShown = false
+
+    init(totalEpochs: Int) { self.totalEpochs = totalEpochs }
+
+    func show(_ p: Trainer.Progress) {
+        guard isTerminal else { return }
+        let width = 24
+        let filled = p.imagesTotal == 0 ? width : width * p.imagesDone / p.imagesTotal
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+        let line = "epoch \(p.epoch + 1)/\(totalEpochs) [\(bar)] \(grouped(p.imagesDone))/\(grouped(p.imagesTotal))  "
+            + "\(grouped(Int(p.imagesPerSecond))) img/s  ETA \(clock(p.secondsLeftInEpoch))  "
+            + "loss \(fixed(p.runningLoss, 4))  acc \(percent(p.runningAccuracy))"
+        write("\r\u{1B}[K" + line)
+        barShown = true
+    }
+
+    func epochFinished(_ r: Trainer.EpochReport) {
+        var line = "epoch \(r.epoch)/\(totalEpochs)  train loss \(fixed(r.trainLoss, 4)) acc \(percent(r.trainAccuracy))"
+        if let loss = r.validationLoss, let accuracy = r.validationAccuracy {
+            line += "  val loss \(fixed(loss, 4)) acc \(percent(accuracy))"
+        }
+        line += "  lr \(String(format: "%.3g", r.learningRate))  \(fixed(r.seconds, 1)) s  \(grouped(Int(r.imagesPerSecond))) img/s"
+        message(line)
+    }
+
+    /// A line of its own, clearing the bar first.
+    func message(_ text: String) {
+        write((barShown ? "\r\u{1B}[K" : "") + text + "\n")
+        barShown = false
+    }
+
+    private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+}
+
+func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+func percent(_ fraction: Double) -> String { String(format: "%.2f%%", fraction * 100) }
+func clock(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "--:--" }
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+}
+func grouped(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var out = ""
+    for (i, ch) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(ch)
+    }
+    return (n < 0 ? "-" : "") + out
+}

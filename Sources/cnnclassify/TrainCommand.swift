@@ -1,0 +1,214 @@
+import ArgumentParser
+import CNN
+import Datasets
+import Foundation
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a network on Fashion-MNIST IDX files and write its weight file.",
+        discussion: """
+            Each architecture brings its own defaults; any option given overrides them.
+              basic  two 3×3 convolutions, 128 hidden units (421K parameters): 10 epochs, batch 64,
+                     Adam, lr 0.001, cosine schedule, validation on the last 5,000 training images.
+              seed   the original notebook: one 6×6 filter, 121→10 softmax; 50 epochs of per-sample
+                     SGD (batch 1, lr 0.01) on the first 5,000 training images, validated on
+                     training images 5000..<10000.
+
+            Progress goes to stderr: a live bar on a terminal, otherwise one line per epoch.
+            Ctrl-C stops at the next batch and saves a checkpoint; continue with --resume FILE.
+            The same seed and --threads give bit-identical weights.
+
+            Examples:
+              cnnclassify train --arch basic --epochs 10 --seed 1
+              cnnclassify train --arch seed --seed 3 --output Models/seed.cnnw
+              cnnclassify train --resume checkpoints/basic.checkpoint.cnnw
+            """
+    )
+
+    @Option(help: ArgumentHelp("Directory with the Fashion-MNIST IDX files (raw or .gz).",
+                               discussion: "Default: $FASHION_MNIST_DIR, else \(FashionMNIST.systemDirectory)."))
+    var data: String?
+
+    @Option(help: "Architecture: basic or seed.")
+    var arch: String = "basic"
+
+    @Option(help: "Initialisation: default (He/Glorot) or notebook (the seed notebook's randn/rand).")
+    var `init`: InitialisationChoice = .default
+
+    @Option(help: "Passes over the training images.") var epochs: Int?
+    @Option(help: "Images per optimizer step.") var batchSize: Int?
+    @Option(help: "sgd or adam.") var optimizer: OptimizerKind?
+    @Option(name: .customLong("lr"), help: "Base learning rate.") var learningRate: Float?
+    @Option(help: "SGD momentum.") var momentum: Float?
+    @Option(help: "Weight decay (L2 for SGD, decoupled for Adam).") var weightDecay: Float?
+    @Option(help: "Learning-rate schedule: constant, step or cosine.") var schedule: ScheduleChoice?
+    @Option(help: "With --schedule step: epochs between decays.") var stepEpochs: Int = 5
+    @Option(help: "With --schedule step: factor applied at each decay.") var stepFactor: Float = 0.1
+    @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 1
+    @Option(help: "Train on at most the first N training images (outside the validation images).") var limit: Int?
+    @Option(help: ArgumentHelp("Validation images: N (the last N of the training file) or a range a..<b of it; 0 for none.",
+                               valueName: "N|a..<b"))
+    var validation: ValidationSelection?
+    @Option(help: "Where to write the weight file (default: Models/<arch>.cnnw).") var output: String?
+    @Option(help: "Directory for checkpoints (written after each epoch and on Ctrl-C).") var checkpointDir: String = "checkpoints"
+    @Option(help: ArgumentHelp("Continue an interrupted run from this checkpoint.", valueName: "checkpoint")) var resume: String?
+    @Option(help: "Write per-epoch metrics to this file (.csv, or .json/.jsonl for JSON lines).") var log: String?
+    @Option(help: "Format of --log when its name does not tell.") var logFormat: MetricsLog.Format?
+    @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    enum InitialisationChoice: String, ExpressibleByArgument, CaseIterable { case `default`, notebook }
+    enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable { case constant, step, cosine }
+
+    func validate() throws {
+        guard Architecture.named[arch] != nil else {
+            throw ValidationError("unknown architecture '\(arch)'; choose one of \(Architecture.named.keys.sorted().joined(separator: ", "))")
+        }
+        for (name, value) in [("--epochs", epochs), ("--batch-size", batchSize), ("--limit", limit)] {
+            if let value, value <= 0 { throw ValidationError("\(name) must be positive") }
+        }
+        if threads <= 0 { throw ValidationError("--threads must be positive") }
+        if let learningRate, !(learningRate > 0) { throw ValidationError("--lr must be positive") }
+    }
+
+    mutating func run() throws {
+        let start = Date()
+        var header: ModelHeader
+        var state: TrainingState
+        var optimizerState: [String: Tensor] = [:]
+        let network: Network
+        if let resume {
+            let contents = try loadModel(resume)
+            guard let saved = contents.header.checkpoint else {
+                throw CommandFailure(message: "\(resume): is a finished model, not a checkpoint")
+            }
+            header = contents.header
+            state = saved
+            network = contents.network
+            optimizerState = contents.extraTensors
+            if threads != state.configuration.threads {
+                printError("warning: the run used \(state.configuration.threads) threads; continuing with \(threads) gives slightly different weights")
+                state.configuration.threads = threads
+            }
+        } else {
+            var architecture = Architecture.named[arch]!
+            if self.`init` == .notebook { architecture = architecture.withNotebookInitialisation() }
+            network = try Network(architecture)
+            network.initialize(seed: seed)
+            header = ModelHeader(architecture: architecture, classNames: FashionMNIST.classNames)
+            state = TrainingState(configuration: configuration(), command: commandLine())
+        }
+        let directory = state.data?.directory ?? data ?? FashionMNIST.defaultDirectory
+        let trainFile = try loadSplit(.train, directory)
+        if state.data == nil {
+            let validationRange = (validation ?? defaults.validation).range(within: trainFile.count)
+            state.data = DataSelection(directory: directory, limit: limit ?? defaults.limit, validation: validationRange)
+        }
+        let selection = state.data!
+        let all = LabeledImages(pixels: trainFile.images.pixels, labels: trainFile.labels.values,
+                                height: trainFile.images.rows, width: trainFile.images.columns)
+        let trainingSet = all.subset(selection.trainingIndices(count: all.count))
+        let validationSet = selection.validation.isEmpty ? nil : all.subset(selection.validation)
+        guard trainingSet.count > 0 else { throw CommandFailure(message: "no training images left after --limit and --validation") }
+
+        let trainer = try Trainer(network: network, state: state, training: trainingSet, validation: validationSet,
+                                  inputScale: header.input.scale, optimizerState: optimizerState)
+        let c = state.configuration
+        let display = ProgressDisplay(totalEpochs: c.epochs)
+        let metricsLog = try log.map { try MetricsLog(path: $0, format: MetricsLog.format(for: $0, explicit: logFormat), resuming: resume != nil) }
+        let outputPath = output ?? "Models/\(header.architecture.name).cnnw"
+        let checkpointPath = (checkpointDir as NSString).appendingPathComponent("\(header.architecture.name).checkpoint.cnnw")
+        display.message("training \(header.architecture.name) (\(grouped(network.parameterCount)) parameters) on \(grouped(trainingSet.count)) images, "
+            + "validating on \(grouped(validationSet?.count ?? 0)); \(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), "
+            + "seed \(c.seed), \(c.threads) threads")
+        if resume != nil { display.message("resuming at epoch \(state.epoch + 1), batch \(state.batch) of \(trainer.batchesPerEpoch)") }
+
+        trainer.onProgress = display.show
+        trainer.onEpoch = { report in
+            display.epochFinished(report)
+            try metricsLog?.append(report)
+            if report.epoch < c.epochs {
+                try saveCheckpoint(trainer, header: header, to: checkpointPath)
+            }
+        }
+        Interrupt.install()
+        trainer.shouldStop = { Interrupt.wasRequested }
+        if try trainer.run() == .interrupted {
+            try saveCheckpoint(trainer, header: header, to: checkpointPath)
+            display.message("interrupted at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch); checkpoint saved. Continue with:\n"
+                + "  cnnclassify train --resume \(checkpointPath)")
+            throw ExitCode(130)
+        }
+
+        let validationAccuracy = validationSet.map { network.measure($0, scale: header.input.scale, threads: threads).accuracy }
+        var testAccuracy: Double?
+        var checksums = trainFile.checksums
+        if let test = try? FashionMNIST.load(.test, from: directory) {
+            let images = LabeledImages(pixels: test.images.pixels, labels: test.labels.values, height: test.images.rows, width: test.images.columns)
+            testAccuracy = network.measure(images, scale: header.input.scale, threads: threads).accuracy
+            checksums.merge(test.checksums) { a, _ in a }
+        }
+        header.checkpoint = nil
+        header.training = TrainingRecord(
+            command: trainer.state.command, configuration: c, dataChecksums: checksums,
+            trainingImages: trainingSet.count, validationImages: validationSet?.count ?? 0,
+            seconds: trainer.state.seconds, testAccuracy: testAccuracy, validationAccuracy: validationAccuracy)
+        try ModelFile.write(network, header: header, to: outputPath)
+        try? FileManager.default.removeItem(atPath: checkpointPath)
+        var summary = "wrote \(outputPath): trained in \(fixed(trainer.state.seconds, 1)) s"
+        if let validationAccuracy { summary += ", validation accuracy \(percent(validationAccuracy))" }
+        if let testAccuracy { summary += ", t10k accuracy \(percent(testAccuracy))" }
+        print(summary + " (wall time \(fixed(Date().timeIntervalSince(start), 1)) s)")
+    }
+
+    /// Per-architecture defaults for the options not given.
+    private var defaults: (epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Float, schedule: ScheduleChoice,
+                           limit: Int?, validation: ValidationSelection) {
+        arch == "seed"
+            ? (50, 1, .sgd, 0.01, .constant, 5000, .range(5000..<10000))
+            : (10, 64, .adam, 0.001, .cosine, nil, .last(5000))
+    }
+
+    private func configuration() -> TrainingConfiguration {
+        let d = defaults
+        let schedule: LearningRateSchedule
+        switch self.schedule ?? d.schedule {
+        case .constant: schedule = .constant
+        case .step: schedule = .step(epochs: stepEpochs, factor: stepFactor)
+        case .cosine: schedule = .cosine
+        }
+        return TrainingConfiguration(
+            epochs: epochs ?? d.epochs, batchSize: batchSize ?? d.batchSize, optimizer: optimizer ?? d.optimizer,
+            learningRate: learningRate ?? d.learningRate, momentum: momentum ?? 0, weightDecay: weightDecay ?? 0,
+            schedule: schedule, seed: seed, threads: threads)
+    }
+
+    private func commandLine() -> String {
+        (["cnnclassify"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+    }
+}
+
+private func saveCheckpoint(_ trainer: Trainer, header: ModelHeader, to path: String) throws {
+    var checkpoint = header
+    checkpoint.checkpoint = trainer.state
+    try ModelFile.write(trainer.network, header: checkpoint, extraTensors: trainer.optimizerState, to: path)
+}
+
+/// Loads a weight file, turning its problems into an exit-status-2 failure.
+func loadModel(_ path: String) throws -> ModelFile.Contents {
+    do {
+        return try ModelFile.read(path)
+    } catch {
+        throw CommandFailure(message: "\(error)")
+    }
+}
+
+/// Loads a Fashion-MNIST split, turning a missing or bad file into an exit-status-2 failure.
+func loadSplit(_ split: FashionMNIST.Split, _ directory: String) throws -> IDXDataset {
+    do {
+        return try FashionMNIST.load(split, from: directory)
+    } catch {
+        throw CommandFailure(message: "\(error)")
+    }
+}
+
+extension OptimizerKind: ExpressibleByArgument {}
