@@ -104,19 +104,17 @@ public final class Conv2D: Layer {
                 let col = context.training ? cols + n * columnSize : cols + chunk * columnSize
                 im2col(x + n * imageSize, into: col)
                 let out = y + n * filters * positions
-                BLAS.gemm(transposeA: false, transposeB: false, m: filters, n: positions, k: patchSize,
-                          a: w, lda: patchSize, b: col, ldb: positions, beta: 0, c: out, ldc: positions)
-                guard let b = biasValues else { continue }
-                for f in 0..<filters {
-                    let row = out + f * positions
+                // Starting from the bias and accumulating (beta 1) spares sgemm a pass that
+                // zeroes the output, and a pass adding the bias.
+                if let b = biasValues {
                     if untied {
-                        let bRow = b + f * positions
-                        for i in 0..<positions { row[i] += bRow[i] }
+                        out.update(from: b, count: filters * positions)
                     } else {
-                        let value = b[f]
-                        for i in 0..<positions { row[i] += value }
+                        for f in 0..<filters { (out + f * positions).update(repeating: b[f], count: positions) }
                     }
                 }
+                BLAS.gemm(transposeA: false, transposeB: false, m: filters, n: positions, k: patchSize,
+                          a: w, lda: patchSize, b: col, ldb: positions, beta: biasValues == nil ? 0 : 1, c: out, ldc: positions)
             }
         }
         return output
@@ -238,7 +236,11 @@ public final class Conv2D: Layer {
                         guard ih >= 0 && ih < height else { continue }
                         let src = row + oh * outWidth
                         let dst = plane + ih * width + kj - pad
-                        for ow in lo..<hi { dst[ow * s] += src[ow] }
+                        if s == 1 {
+                            for ow in lo..<hi { dst[ow] += src[ow] }
+                        } else {
+                            for ow in lo..<hi { dst[ow * s] += src[ow] }
+                        }
                     }
                 }
             }

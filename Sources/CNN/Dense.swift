@@ -51,13 +51,10 @@ public final class Dense: Layer {
         output.resize(to: [batch, outputs])
         let x = input.data, y = output.data, w = weight.value.data, b = bias.value.data
         Parallel.chunks(batch, threads: context.threads) { rows, _ in
+            for n in rows { (y + n * outputs).update(from: b, count: outputs) }
             BLAS.gemm(transposeA: false, transposeB: true, m: rows.count, n: outputs, k: inputs,
                       a: x + rows.lowerBound * inputs, lda: inputs, b: w, ldb: inputs,
-                      beta: 0, c: y + rows.lowerBound * outputs, ldc: outputs)
-            for n in rows {
-                let row = y + n * outputs
-                for o in 0..<outputs { row[o] += b[o] }
-            }
+                      beta: 1, c: y + rows.lowerBound * outputs, ldc: outputs)
         }
         return output
     }

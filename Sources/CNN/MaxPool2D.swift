@@ -36,26 +36,53 @@ public final class MaxPool2D: Layer {
             Parallel.chunks(planes, threads: context.threads) { range, _ in
                 for plane in range {
                     let src = x + plane * h * w
-                    for i in 0..<oh {
-                        for j in 0..<ow {
-                            var best = (i * stride) * w + j * stride
-                            var bestValue = src[best]
-                            for di in 0..<size {
-                                let rowStart = (i * stride + di) * w + j * stride
-                                for dj in 0..<size where src[rowStart + dj] > bestValue {
-                                    bestValue = src[rowStart + dj]
-                                    best = rowStart + dj
-                                }
-                            }
-                            let o = plane * oh * ow + i * ow + j
-                            y[o] = bestValue
-                            arg[o] = Int32(best)
-                        }
+                    let dst = y + plane * oh * ow, at = arg + plane * oh * ow
+                    if size == 2 && stride == 2 {
+                        pool2x2(src, width: w, into: dst, argmax: at)
+                    } else {
+                        pool(src, width: w, into: dst, argmax: at)
                     }
                 }
             }
         }
         return output
+    }
+
+    private func pool(_ src: UnsafePointer<Float>, width w: Int, into dst: UnsafeMutablePointer<Float>,
+                      argmax: UnsafeMutablePointer<Int32>) {
+        let (oh, ow) = (outputShape[1], outputShape[2])
+        for i in 0..<oh {
+            for j in 0..<ow {
+                var best = (i * stride) * w + j * stride
+                for di in 0..<size {
+                    let rowStart = (i * stride + di) * w + j * stride
+                    for dj in 0..<size where src[rowStart + dj] > src[best] { best = rowStart + dj }
+                }
+                dst[i * ow + j] = src[best]
+                argmax[i * ow + j] = Int32(best)
+            }
+        }
+    }
+
+    /// The common 2×2, stride-2 case, unrolled and without branches: which of the four wins is
+    /// data-dependent and unpredictable, so branches would be mispredicted half the time.
+    private func pool2x2(_ src: UnsafePointer<Float>, width w: Int, into dst: UnsafeMutablePointer<Float>,
+                         argmax: UnsafeMutablePointer<Int32>) {
+        let (oh, ow) = (outputShape[1], outputShape[2])
+        for i in 0..<oh {
+            let top = src + 2 * i * w, bottom = top + w
+            let out = dst + i * ow, at = argmax + i * ow
+            let base = 2 * i * w
+            for j in 0..<ow {
+                let a = top[2 &* j], b = top[2 &* j &+ 1], c = bottom[2 &* j], d = bottom[2 &* j &+ 1]
+                let upper = max(a, b), lower = max(c, d)
+                let rightUpper = Int(unsafeBitCast(b > a, to: UInt8.self))
+                let rightLower = Int(unsafeBitCast(d > c, to: UInt8.self))
+                let lowerWins = Int(unsafeBitCast(lower > upper, to: UInt8.self))
+                out[j] = max(upper, lower)
+                at[j] = Int32(truncatingIfNeeded: base &+ 2 &* j &+ rightUpper &+ lowerWins &* (w &+ rightLower &- rightUpper))
+            }
+        }
     }
 
     public func backward(_ outputGradient: Tensor, context: RunContext, needsInputGradient: Bool) -> Tensor? {

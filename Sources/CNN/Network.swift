@@ -13,7 +13,7 @@ public final class Network {
         self.architecture = architecture
         var shape = architecture.inputShape
         var layers: [any Layer] = []
-        for (index, spec) in architecture.layers.enumerated() {
+        for (index, spec) in Self.poolingBeforeReLU(architecture.layers).enumerated() {
             let name = "layer\(index)"
             let layer: any Layer
             switch spec {
@@ -32,6 +32,17 @@ public final class Network {
         }
         self.layers = layers
         parameters = layers.flatMap(\.parameters)
+    }
+
+    /// ReLU then max-pooling equals max-pooling then ReLU (ReLU is monotonic), and gradients agree
+    /// too, but pooling first applies ReLU to a quarter of the values: the specs keep the usual
+    /// order and the layers run the cheaper one. Layer indices, and so parameter names, stay put.
+    static func poolingBeforeReLU(_ specs: [LayerSpec]) -> [LayerSpec] {
+        var specs = specs
+        for i in specs.indices.dropLast() where specs[i] == .relu {
+            if case .maxPool2D = specs[i + 1] { specs.swapAt(i, i + 1) }
+        }
+        return specs
     }
 
     public var classCount: Int { layers.last!.outputShape[0] }

@@ -3,8 +3,9 @@ import Foundation
 /// Updates parameters from their gradients. Its state (momentum, moment estimates, step count)
 /// is saved in checkpoints so a resumed run continues exactly.
 public protocol Optimizer: AnyObject {
-    /// Applies one update with the given learning rate.
-    func step(_ parameters: [Parameter], learningRate: Float)
+    /// Applies one update with the given learning rate. Every element is updated on its own, so
+    /// the result does not depend on `threads`.
+    func step(_ parameters: [Parameter], learningRate: Float, threads: Int)
     /// The state tensors for these parameters by name (created at zero when missing), for
     /// saving in a checkpoint and for restoring from one.
     func stateTensors(for parameters: [Parameter]) -> [String: Tensor]
@@ -40,19 +41,23 @@ public final class SGD: Optimizer {
         return Dictionary(uniqueKeysWithValues: parameters.map { ("velocity.\($0.name)", state(for: $0, in: &velocity)) })
     }
 
-    public func step(_ parameters: [Parameter], learningRate: Float) {
+    public func step(_ parameters: [Parameter], learningRate: Float, threads: Int) {
         stepCount += 1
         for p in parameters {
             let w = p.value.data, g = p.gradient.data
             let decay = p.decays ? weightDecay : 0
             if momentum == 0 {
-                for i in 0..<p.value.count { w[i] -= learningRate * (g[i] + decay * w[i]) }
+                Parallel.elementwise(p.value.count, threads: threads) { range in
+                    for i in range { w[i] -= learningRate * (g[i] + decay * w[i]) }
+                }
                 continue
             }
             let v = state(for: p, in: &velocity).data
-            for i in 0..<p.value.count {
-                v[i] = momentum * v[i] + g[i] + decay * w[i]
-                w[i] -= learningRate * v[i]
+            Parallel.elementwise(p.value.count, threads: threads) { range in
+                for i in range {
+                    v[i] = momentum * v[i] + g[i] + decay * w[i]
+                    w[i] -= learningRate * v[i]
+                }
             }
         }
     }
@@ -79,7 +84,7 @@ public final class Adam: Optimizer {
         return all
     }
 
-    public func step(_ parameters: [Parameter], learningRate: Float) {
+    public func step(_ parameters: [Parameter], learningRate: Float, threads: Int) {
         stepCount += 1
         let correction1 = 1 - Float(pow(Double(beta1), Double(stepCount)))
         let correction2 = 1 - Float(pow(Double(beta2), Double(stepCount)))
@@ -87,11 +92,14 @@ public final class Adam: Optimizer {
             let w = p.value.data, g = p.gradient.data
             let m = state(for: p, in: &firstMoment).data, v = state(for: p, in: &secondMoment).data
             let decay = p.decays ? weightDecay : 0
-            for i in 0..<p.value.count {
-                m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-                let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
-                w[i] -= learningRate * (update + decay * w[i])
+            let (beta1, beta2, epsilon) = (self.beta1, self.beta2, self.epsilon)
+            Parallel.elementwise(p.value.count, threads: threads) { range in
+                for i in range {
+                    m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+                    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+                    let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+                    w[i] -= learningRate * (update + decay * w[i])
+                }
             }
         }
     }

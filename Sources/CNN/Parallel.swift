@@ -15,6 +15,12 @@ public enum Parallel {
         }
     }
 
+    /// For elementwise work over `count` elements: splits only when each thread gets at least
+    /// `grain` elements, since a dispatch costs more than a small loop.
+    public static func elementwise(_ count: Int, threads: Int, grain: Int = 32_768, _ body: (Range<Int>) -> Void) {
+        chunks(count, threads: min(threads, count / grain)) { range, _ in body(range) }
+    }
+
     /// The number of chunks `chunks(_:threads:_:)` will use.
     public static func chunkCount(_ count: Int, threads: Int) -> Int { max(1, min(threads, count)) }
 }

@@ -9,8 +9,10 @@ public final class ReLU: Layer {
 
     public func forward(_ input: Tensor, context: RunContext) -> Tensor {
         output.resize(to: input.shape)
-        let x = input.data, y = output.data
-        for i in 0..<input.count { y[i] = max(x[i], 0) }
+        let x = input.data, y = output.data, size = input.itemSize
+        Parallel.chunks(input.shape[0], threads: context.threads) { items, _ in
+            for i in items.lowerBound * size ..< items.upperBound * size { y[i] = max(x[i], 0) }
+        }
         return output
     }
 
@@ -18,8 +20,10 @@ public final class ReLU: Layer {
     public func backward(_ outputGradient: Tensor, context: RunContext, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
         inputGradient.resize(to: outputGradient.shape)
-        let dy = outputGradient.data, y = output.data, dx = inputGradient.data
-        for i in 0..<outputGradient.count { dx[i] = y[i] > 0 ? dy[i] : 0 }
+        let dy = outputGradient.data, y = output.data, dx = inputGradient.data, size = outputGradient.itemSize
+        Parallel.chunks(outputGradient.shape[0], threads: context.threads) { items, _ in
+            for i in items.lowerBound * size ..< items.upperBound * size { dx[i] = y[i] > 0 ? dy[i] : 0 }
+        }
         return inputGradient
     }
 }

@@ -97,7 +97,7 @@ public final class Trainer {
                 let logits = network.forward(input, context: context)
                 let result = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0) }
                 network.backward(loss.gradient, context: context)
-                optimizer.step(network.parameters, learningRate: learningRate(atStep: state.step))
+                optimizer.step(network.parameters, learningRate: learningRate(atStep: state.step), threads: c.threads)
                 state.step += 1
                 state.batch += 1
                 state.lossSum += result.lossSum
