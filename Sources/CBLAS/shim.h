@@ -5,3 +5,14 @@
 // OpenBLAS extension: the library's own thread pool. cnnclassify parallelises over the batch
 // itself, so each sgemm call runs on the calling thread.
 void openblas_set_num_threads(int num_threads);
+
+// Flush-to-zero and denormals-are-zero for the calling thread. Late in training, softmax
+// probabilities of very unlikely classes, and the gradients made from them, fall below 1e-38;
+// on x86 every operation touching such a subnormal float takes a slow microcode path, which
+// slows sgemm and the layer loops by a large factor. Values that small do not matter to training.
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+static inline void cnn_flush_subnormals(void) { _mm_setcsr(_mm_getcsr() | 0x8040); }
+#else
+static inline void cnn_flush_subnormals(void) {}
+#endif

@@ -30,4 +30,11 @@ public enum BLAS {
     public static func useCallingThreadOnly() {
         openblas_set_num_threads(1)
     }
+
+    /// Treats subnormal floats as zero on the calling thread (see the `CBLAS` shim for why).
+    /// `Parallel` calls it on every thread it runs work on.
+    @inline(__always)
+    public static func flushSubnormals() {
+        cnn_flush_subnormals()
+    }
 }

@@ -7,10 +7,12 @@ public enum Parallel {
     public static func chunks(_ count: Int, threads: Int, _ body: (Range<Int>, Int) -> Void) {
         let parts = max(1, min(threads, count))
         if parts == 1 {
+            BLAS.flushSubnormals()
             body(0..<count, 0)
             return
         }
         DispatchQueue.concurrentPerform(iterations: parts) { part in
+            BLAS.flushSubnormals()
             body(count * part / parts ..< count * (part + 1) / parts, part)
         }
     }

@@ -17,7 +17,7 @@ struct CNNClassify: ParsableCommand {
               cnnclassify train --arch seed             # the original notebook's network
             """,
         version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self]
+        subcommands: [Train.self, Evaluate.self, Benchmark.self]
     )
 
     static func main() {
@@ -29,6 +29,12 @@ struct CNNClassify: ParsableCommand {
             printError(failure.message)
             Foundation.exit(failure.exitCode)
         } catch {
+            // Usage errors exit with 2, like other command-line tools, rather than
+            // ArgumentParser's 64; help and --version still exit 0.
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
             exit(withError: error)
         }
     }

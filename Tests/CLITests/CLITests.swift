@@ -1,0 +1,160 @@
+import CNN
+import Foundation
+import TestSupport
+import XCTest
+
+final class CLITests: XCTestCase {
+    private static let data: TemporaryDirectory = {
+        let directory = TemporaryDirectory()
+        try! SyntheticData.writeFashionMNISTLayout(to: directory.path, trainCount: 400, testCount: 100)
+        return directory
+    }()
+    private let work = TemporaryDirectory()
+
+    private func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> CommandResult {
+        try CNNClassifyBinary.run(arguments, environment: environment, directory: directory)
+    }
+
+    /// Trains a small basic network on the synthetic data and returns the model path.
+    private func trainSmallModel(extra: [String] = []) throws -> (String, CommandResult) {
+        let model = work.file("model.cnnw")
+        let result = try run(["train", "--data", Self.data.path, "--epochs", "2", "--limit", "200", "--validation", "100",
+                              "--output", model, "--checkpoint-dir", work.file("checkpoints"), "--seed", "3"] + extra)
+        return (model, result)
+    }
+
+    func testHelpTeachesTheCommands() throws {
+        let root = try run(["--help"])
+        XCTAssertEqual(root.status, 0)
+        for word in ["train", "evaluate", "T-shirt/top", "Ankle boot", "Examples"] {
+            XCTAssertTrue(root.stdout.contains(word), "root help lacks \(word)")
+        }
+        let train = try run(["train", "--help"])
+        XCTAssertEqual(train.status, 0)
+        for option in ["--arch", "--epochs", "--batch-size", "--optimizer", "--lr", "--schedule", "--seed", "--limit",
+                       "--validation", "--output", "--checkpoint-dir", "--resume", "--log", "--threads"] {
+            XCTAssertTrue(train.stdout.contains(option), "train help lacks \(option)")
+        }
+        XCTAssertEqual(try run(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "0.1.0")
+    }
+
+    func testUsageErrorsExitWithStatus2() throws {
+        let result = try run(["train", "--arch", "resnet"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("unknown architecture 'resnet'"), result.stderr)
+        XCTAssertEqual(try run(["evaluate", "--images", "x"]).status, 2)
+    }
+
+    func testTrainWritesModelLogAndEpochLines() throws {
+        let log = work.file("metrics.csv")
+        let (model, result) = try trainSmallModel(extra: ["--log", log])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: model))
+        XCTAssertTrue(result.stdout.hasPrefix("wrote \(model)"), result.stdout)
+        // Not a terminal: one line per epoch, no progress bar.
+        let epochLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        XCTAssertEqual(epochLines.count, 2, result.stderr)
+        XCTAssertTrue(epochLines[1].contains("val loss"))
+        XCTAssertFalse(result.stderr.contains("\r"))
+        let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.first.map(String.init), "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,learning_rate,seconds,images_per_second")
+        XCTAssertEqual(rows.count, 3)
+        XCTAssertEqual(rows[2].split(separator: ",", omittingEmptySubsequences: false).count, 8)
+        // The weight file records how it was made.
+        let header = try ModelFile.read(model).header
+        XCTAssertEqual(header.training?.configuration.seed, 3)
+        XCTAssertEqual(header.training?.trainingImages, 200)
+        XCTAssertEqual(header.training?.dataChecksums.count, 4)
+        XCTAssertNotNil(header.training?.testAccuracy)
+        XCTAssertTrue(header.training?.command.hasPrefix("cnnclassify train --data") ?? false)
+    }
+
+    func testJSONLogAndEvaluateFormats() throws {
+        let (model, training) = try trainSmallModel(extra: ["--log", work.file("metrics.jsonl")])
+        XCTAssertEqual(training.status, 0, training.stderr)
+        let records = try String(contentsOfFile: work.file("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(records.count, 2)
+        let first = try JSONSerialization.jsonObject(with: Data(records[0].utf8)) as! [String: Any]
+        XCTAssertEqual(first["epoch"] as? Int, 1)
+
+        let json = try run(["evaluate", "--model", model, "--data", Self.data.path, "--format", "json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let metrics = report["metrics"] as! [String: Any]
+        XCTAssertEqual(metrics["total"] as? Int, 100)
+        let confusion = metrics["confusion"] as! [[Int]]
+        XCTAssertEqual(confusion.count, 10)
+        XCTAssertEqual(confusion.flatMap { $0 }.reduce(0, +), 100)
+        XCTAssertEqual((metrics["classes"] as! [Any]).count, 10)
+
+        let text = try run(["evaluate", "--model", model, "--data", Self.data.path, "--range", "10..<60"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("accuracy: "), text.stdout)
+        XCTAssertTrue(text.stdout.contains("/50)"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("confusion matrix"))
+        XCTAssertTrue(text.stdout.contains("Ankle boot"))
+    }
+
+    func testBadModelFileExitsWith2AndNamesIt() throws {
+        let bad = work.file("bad.cnnw")
+        FileManager.default.createFile(atPath: bad, contents: Data("not a model".utf8))
+        let result = try run(["evaluate", "--model", bad, "--data", Self.data.path])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, "cnnclassify: \(bad): not a cnnclassify weight file (wrong magic bytes)\n")
+    }
+
+    func testMissingDataSetExplainsHowToGetIt() throws {
+        let result = try run(["train", "--data", work.file("nowhere"), "--output", work.file("m.cnnw")])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("apt-get install dataset-fashion-mnist"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.file("m.cnnw")))
+    }
+
+    /// Ctrl-C saves a checkpoint; --resume finishes with the same weights as an uninterrupted run.
+    func testInterruptAndResumeGiveTheUninterruptedWeights() throws {
+        let arguments = ["train", "--data", Self.data.path, "--arch", "seed", "--epochs", "12", "--limit", "300",
+                         "--validation", "0", "--seed", "5", "--threads", "2", "--checkpoint-dir", work.file("checkpoints")]
+        let reference = try run(arguments + ["--output", work.file("reference.cnnw")])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CNNClassifyBinary.path)
+        process.arguments = arguments + ["--output", work.file("resumed.cnnw")]
+        let stderrPath = work.file("stderr.txt")
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, !((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "").contains("epoch 1/12") {
+            usleep(2000)
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let stderr = try String(contentsOfFile: stderrPath, encoding: .utf8)
+        XCTAssertEqual(process.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("checkpoint saved"), stderr)
+        let checkpoint = work.file("checkpoints/seed.checkpoint.cnnw")
+        XCTAssertTrue(stderr.contains("cnnclassify train --resume \(checkpoint)"), stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.file("resumed.cnnw")))
+
+        let resumed = try run(["train", "--resume", checkpoint, "--output", work.file("resumed.cnnw"), "--threads", "2",
+                               "--checkpoint-dir", work.file("checkpoints")])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resuming at epoch"), resumed.stderr)
+        let a = try ModelFile.read(work.file("reference.cnnw")), b = try ModelFile.read(work.file("resumed.cnnw"))
+        XCTAssertEqual(a.network.parameters.map(\.value.values), b.network.parameters.map(\.value.values))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: checkpoint), "a finished run removes its checkpoint")
+    }
+
+    /// The shipped model, found without --model from the repository, on the real t10k test set.
+    func testShippedModelReachesItsAccuracyOnT10k() throws {
+        let directory = try RealData.directory()
+        let result = try run(["evaluate", "--data", directory, "--format", "json"], directory: repositoryRoot)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let metrics = report["metrics"] as! [String: Any]
+        XCTAssertEqual(metrics["total"] as? Int, 10000)
+        XCTAssertGreaterThanOrEqual(metrics["accuracy"] as! Double, 0.915)
+    }
+}

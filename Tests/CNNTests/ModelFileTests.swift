@@ -1,0 +1,89 @@
+import CNN
+import Foundation
+import TestSupport
+import XCTest
+
+final class ModelFileTests: XCTestCase {
+    private let directory = TemporaryDirectory()
+    private let architecture = Architecture(name: "tiny", inputShape: [1, 4, 4], layers: [
+        .conv2D(.init(filters: 2, kernelSize: 3)), .relu, .flatten, .dense(.init(outputs: 3)),
+    ])
+
+    private func writeModel() throws -> (String, [UInt8]) {
+        let network = try Network(architecture)
+        network.initialize(seed: 1)
+        let path = directory.file("tiny.cnnw")
+        try ModelFile.write(network, header: ModelHeader(architecture: architecture, classNames: ["a", "b", "c"]), to: path)
+        return (path, Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+    }
+
+    private func assertReadFails(_ bytes: [UInt8], containing expected: String, file: StaticString = #filePath, line: UInt = #line) {
+        let path = directory.file("bad.cnnw")
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertThrowsError(try ModelFile.read(path), file: file, line: line) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.hasPrefix(path + ": "), message, file: file, line: line)
+            XCTAssertTrue(message.contains(expected), "\(message) does not say \(expected)", file: file, line: line)
+            XCTAssertFalse(message.contains("\n"), file: file, line: line)
+        }
+    }
+
+    func testWritesNoTemporaryFilesAndReadsBack() throws {
+        let (path, _) = try writeModel()
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["tiny.cnnw"])
+        XCTAssertEqual(try ModelFile.read(path).header.classNames, ["a", "b", "c"])
+    }
+
+    func testTruncatedFileIsRejected() throws {
+        let (_, bytes) = try writeModel()
+        for length in [2, 10, bytes.count / 2, bytes.count - 5] {
+            assertReadFails(Array(bytes.prefix(length)), containing: length == 2 ? "wrong magic" : "truncated")
+        }
+    }
+
+    func testCorruptedTensorIsRejected() throws {
+        var (_, bytes) = try writeModel()
+        bytes[bytes.count - 20] ^= 0x40
+        assertReadFails(bytes, containing: "corrupted (checksum mismatch)")
+    }
+
+    func testWrongMagicIsRejected() throws {
+        var (_, bytes) = try writeModel()
+        bytes[0] = UInt8(ascii: "P")
+        assertReadFails(bytes, containing: "not a cnnclassify weight file")
+    }
+
+    func testFutureVersionIsRejected() throws {
+        var (_, bytes) = try writeModel()
+        bytes[4] = 9
+        assertReadFails(bytes, containing: "format version 9")
+    }
+
+    func testShapeMismatchIsRejected() throws {
+        // Tensors of a 4-output network under a header that describes 3 outputs.
+        var other = architecture
+        other.layers[3] = .dense(.init(outputs: 4))
+        let network = try Network(other)
+        let path = directory.file("mismatch.cnnw")
+        try ModelFile.write(network, header: ModelHeader(architecture: architecture, classNames: ["a", "b", "c"]), to: path)
+        XCTAssertThrowsError(try ModelFile.read(path)) { error in
+            XCTAssertTrue("\(error)".contains("layer3.weight of shape [4, 72]"), "\(error)")
+            XCTAssertTrue("\(error)".contains("needs [3, 72]"), "\(error)")
+        }
+    }
+
+    func testMissingFileIsReported() {
+        XCTAssertThrowsError(try ModelFile.read(directory.file("none.cnnw"))) { error in
+            XCTAssertTrue("\(error)".contains("cannot be read"), "\(error)")
+        }
+    }
+
+    func testUnwritableDestinationLeavesNothingBehind() throws {
+        let network = try Network(architecture)
+        let blocked = directory.file("blocked")
+        FileManager.default.createFile(atPath: blocked, contents: Data())
+        XCTAssertThrowsError(try ModelFile.write(network, header: ModelHeader(architecture: architecture, classNames: ["a", "b", "c"]),
+                                                 to: blocked + "/model.cnnw"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["blocked"])
+    }
+}

@@ -1,0 +1,50 @@
+import CNN
+import TestSupport
+import XCTest
+
+final class SoftmaxCrossEntropyTests: XCTestCase {
+    private func evaluate(_ logits: Tensor, _ labels: [Int32]) -> (SoftmaxCrossEntropy.BatchResult, [Float]) {
+        let loss = SoftmaxCrossEntropy()
+        let result = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0) }
+        return (result, loss.gradient.values)
+    }
+
+    func testHandComputedLossAndGradient() {
+        // Equal logits over two classes: loss ln 2, gradient (p − onehot) / N = (−0.5, 0.5) / 1.
+        let (result, gradient) = evaluate(Tensor(shape: [1, 2], values: [0, 0]), [0])
+        XCTAssertEqual(result.lossSum, log(2), accuracy: 1e-6)
+        XCTAssertEqual(gradient, [-0.5, 0.5])
+        XCTAssertEqual(result.correct, 1, "ties go to the first class")
+    }
+
+    func testLargeLogitsStayFinite() {
+        let (result, gradient) = evaluate(Tensor(shape: [2, 3], values: [1000, 0, -1000, -1000, 1000, 999]), [0, 2])
+        XCTAssertEqual(result.lossSum, 0 + (1 + log(1 + exp(-1.0))), accuracy: 1e-4)
+        XCTAssertTrue(gradient.allSatisfy(\.isFinite))
+        XCTAssertEqual(result.correct, 1)
+    }
+
+    func testGradientMatchesFiniteDifferences() {
+        let logits = GradientCheck.randomTensor([3, 5], seed: 4)
+        let labels: [Int32] = [4, 0, 2]
+        let (_, analytic) = evaluate(logits, labels)
+        let h: Float = 1e-2
+        for i in 0..<logits.count {
+            let saved = logits[i]
+            logits[i] = saved + h
+            let plus = evaluate(logits, labels).0.lossSum / 3
+            logits[i] = saved - h
+            let minus = evaluate(logits, labels).0.lossSum / 3
+            logits[i] = saved
+            XCTAssertEqual(Double(analytic[i]), (plus - minus) / (2 * Double(h)), accuracy: 1e-3, "logit \(i)")
+        }
+    }
+
+    func testSoftmaxRowsSumToOne() {
+        let logits = Tensor(shape: [2, 3], values: [1, 2, 3, -5, 0, 5])
+        SoftmaxCrossEntropy.softmax(logits)
+        XCTAssertEqual(Double(logits.values[0..<3].reduce(0, +)), 1, accuracy: 1e-6)
+        XCTAssertEqual(Double(logits.values[3..<6].reduce(0, +)), 1, accuracy: 1e-6)
+        XCTAssertEqual(Double(logits[2]), exp(3) / (exp(1) + exp(2) + exp(3)), accuracy: 1e-6)
+    }
+}

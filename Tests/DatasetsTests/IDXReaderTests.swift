@@ -1,0 +1,93 @@
+import Datasets
+import Foundation
+import TestSupport
+import XCTest
+
+final class IDXReaderTests: XCTestCase {
+    private let directory = TemporaryDirectory()
+
+    private func write(_ bytes: [UInt8], _ name: String) -> String {
+        let path = directory.file(name)
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }
+
+    private func assertFails(_ body: () throws -> Void, saying expected: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try body(), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains(expected), "\(error) does not say \(expected)", file: file, line: line)
+            XCTAssertFalse("\(error)".contains("\n"), file: file, line: line)
+        }
+    }
+
+    func testRoundTripPlainAndGzipped() throws {
+        let pixels = (0..<2 * 3 * 4).map { UInt8($0 * 7 % 256) }
+        for name in ["images.idx", "images.idx.gz"] {
+            try IDXWriter.writeImages(pixels, count: 2, rows: 3, columns: 4, to: directory.file(name))
+            let images = try IDXReader.readImages(directory.file(name))
+            XCTAssertEqual([images.count, images.rows, images.columns], [2, 3, 4])
+            XCTAssertEqual(images.pixels, pixels)
+        }
+        try IDXWriter.writeLabels([3, 1, 4], to: directory.file("labels.gz"))
+        XCTAssertEqual(try IDXReader.readLabels(directory.file("labels.gz"), classCount: 10).values, [3, 1, 4])
+    }
+
+    func testHeaderIsBigEndian() throws {
+        let path = write([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 10, 20, 30, 40], "handmade")
+        let images = try IDXReader.readImages(path)
+        XCTAssertEqual([images.count, images.rows, images.columns], [1, 2, 2])
+        XCTAssertEqual(images.pixels, [10, 20, 30, 40])
+    }
+
+    func testWrongMagicNamesFileAndBothMagics() {
+        let path = write([0, 0, 8, 1, 0, 0, 0, 1, 5], "labels-as-images")
+        assertFails({ _ = try IDXReader.readImages(path) }, saying: "\(path): is not an IDX image file (magic 0x00000801, expected 0x00000803)")
+    }
+
+    func testTruncatedAndOversizedFiles() {
+        let truncated = write([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3], "truncated")
+        assertFails({ _ = try IDXReader.readImages(truncated) }, saying: "is truncated: its header promises 2 images of 2×2 (8 bytes) but 3 bytes follow")
+        let header = write([0, 0, 8, 3, 0, 0], "short-header")
+        assertFails({ _ = try IDXReader.readImages(header) }, saying: "truncated inside its header")
+        let long = write([0, 0, 8, 1, 0, 0, 0, 1, 5, 6], "long")
+        assertFails({ _ = try IDXReader.readLabels(long, classCount: 10) }, saying: "has 1 bytes more than its header's 1 labels")
+    }
+
+    func testLabelOutOfRange() {
+        let path = write([0, 0, 8, 1, 0, 0, 0, 3, 1, 12, 2], "labels")
+        assertFails({ _ = try IDXReader.readLabels(path, classCount: 10) }, saying: "has label 12 at index 1; labels must be 0–9")
+    }
+
+    func testDamagedGzip() throws {
+        try IDXWriter.writeImages([UInt8](repeating: 9, count: 5000), count: 5, rows: 10, columns: 100, to: directory.file("ok.gz"))
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: directory.file("ok.gz"))))
+        let path = write(Array(bytes.prefix(bytes.count - 12)), "cut.gz")
+        assertFails({ _ = try IDXReader.readImages(path) }, saying: path)
+    }
+
+    func testMissingFileAndDirectory() {
+        assertFails({ _ = try IDXReader.readImages(directory.file("nothing")) }, saying: "no such file")
+        assertFails({ _ = try IDXReader.readImages(directory.path) }, saying: "is a directory")
+    }
+
+    func testImageAndLabelCountsMustAgree() throws {
+        try IDXWriter.writeImages([UInt8](repeating: 0, count: 3 * 4), count: 3, rows: 2, columns: 2, to: directory.file("i"))
+        try IDXWriter.writeLabels([1, 2], to: directory.file("l"))
+        assertFails({ _ = try IDXDataset(imagesPath: self.directory.file("i"), labelsPath: self.directory.file("l"), classCount: 10) },
+                    saying: "has 2 labels but \(directory.file("i")) has 3 images")
+    }
+
+    func testMissingDataSetSaysHowToInstallIt() {
+        assertFails({ _ = try FashionMNIST.load(.train, from: self.directory.path) }, saying: "apt-get install dataset-fashion-mnist")
+    }
+
+    func testRealTrainingSet() throws {
+        let data = try FashionMNIST.load(.train, from: try RealData.directory())
+        XCTAssertEqual(data.count, 60000)
+        XCTAssertEqual([data.images.rows, data.images.columns], [28, 28])
+        // Every class has 6,000 training images.
+        var counts = [Int](repeating: 0, count: 10)
+        for label in data.labels.values { counts[Int(label)] += 1 }
+        XCTAssertEqual(counts, [Int](repeating: 6000, count: 10))
+        XCTAssertEqual(data.labels.values.prefix(5), [9, 0, 0, 3, 0])
+    }
+}
