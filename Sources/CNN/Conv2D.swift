@@ -200,7 +200,7 @@ public final class Conv2D: Layer {
             // The first chunk writes straight into the parameter gradients; the others into
             // partials that are added afterwards in chunk order, so the sum is deterministic.
             let dw = chunk == 0 ? weightGrad : partials + (chunk - 1) * partialSize
-            let db = chunk == 0 ? biasGrad : partials + (chunk - 1) * partialSize + weightCount
+            let db = biasGrad == nil ? nil : chunk == 0 ? biasGrad : partials + (chunk - 1) * partialSize + weightCount
             db?.update(repeating: 0, count: biasCount)
             let space = scratch.data + chunk * scratchPerThread
             for first in blocks(range) {

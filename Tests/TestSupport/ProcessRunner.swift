@@ -19,9 +19,15 @@ public enum CNNClassifyBinary {
         return url.appendingPathComponent("cnnclassify").path
     }
 
+    /// Runs the binary to completion. Output goes to temporary files rather than pipes, so a
+    /// chatty process can never stall on a full pipe.
     @discardableResult
     public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
                            stdin: Data? = nil) throws -> CommandResult {
+        let scratch = TemporaryDirectory()
+        let paths = ["stdin", "stdout", "stderr"].map(scratch.file)
+        _ = FileManager.default.createFile(atPath: paths[0], contents: stdin ?? Data())
+        for path in paths.dropFirst() { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -29,21 +35,13 @@ public enum CNNClassifyBinary {
         env.merge(environment) { _, new in new }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
+        process.standardInput = FileHandle(forReadingAtPath: paths[0])
+        process.standardOutput = FileHandle(forWritingAtPath: paths[1])
+        process.standardError = FileHandle(forWritingAtPath: paths[2])
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        // Read both pipes while the process runs, so a full pipe cannot stall it.
-        var outData = Data(), errData = Data()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
         process.waitUntilExit()
-        group.wait()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        return CommandResult(status: process.terminationStatus,
+                             stdout: try String(contentsOfFile: paths[1], encoding: .utf8),
+                             stderr: try String(contentsOfFile: paths[2], encoding: .utf8))
     }
 }
