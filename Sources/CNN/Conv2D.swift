@@ -1,5 +1,5 @@
-/// 2-D cross-correlation over NCHW input, computed as im2col followed by one sgemm per block of
-/// images, with the batch split over threads.
+/// 2-D cross-correlation over NCHW input, computed as im2col followed by one sgemm per image,
+/// with the images of a batch split over threads.
 ///
 /// Shapes: input `[C, H, W]`, weight `[F, C, K, K]`, output `[F, OH, OW]` with
 /// `OH = (H + 2·padding − K) / stride + 1`. The bias is tied (one per filter, `[F]`), untied (one
@@ -37,12 +37,9 @@ public final class Conv2D: Layer {
     private let channels, height, width, outHeight, outWidth: Int
     /// Rows of the im2col matrix (`C·K·K`) and its columns (`OH·OW`).
     private let patchSize, positions: Int
-    /// im2col of the last training batch. Images are taken in blocks (see `blocks`); block `b`
-    /// of `n` images starting at image `s` is stored at offset `s·C·K·K·OH·OW` as a
-    /// `[C·K·K, n·OH·OW]` matrix, so one sgemm covers the whole block.
+    /// im2col of every image of the last training batch: `[N, C·K·K, OH·OW]`.
     private let columns = Tensor()
-    /// Per-thread working space: im2col of a block (inference), or the column gradient of a block
-    /// (backward), then the block's output or output gradient in `[F, n·OH·OW]` layout.
+    /// Per-thread im2col (inference) or column-gradient (backward) space: `[threads, C·K·K, OH·OW]`.
     private let scratch = Tensor()
     /// Per-thread partial weight and bias gradients for threads after the first.
     private let partialGradients = Tensor()
@@ -87,66 +84,49 @@ public final class Conv2D: Layer {
 
     // MARK: forward
 
-    /// Images per sgemm: enough that the product's `n` dimension is around 4,096 columns, which
-    /// sgemm handles far more efficiently than one small image at a time.
-    private var blockImages: Int { max(1, 4096 / positions) }
-
-    /// The blocks of images of one thread's chunk.
-    private func blocks(_ range: Range<Int>) -> StrideTo<Int> { stride(from: range.lowerBound, to: range.upperBound, by: blockImages) }
-
-    private var scratchPerThread: Int { (patchSize + configuration.filters) * blockImages * positions }
-
     public func forward(_ input: Tensor, context: RunContext) -> Tensor {
         let batch = input.shape[0]
         let filters = configuration.filters
         output.resize(to: [batch] + outputShape)
-        if context.training { columns.resize(to: [batch, patchSize, positions]) }
-        scratch.resize(to: [Parallel.chunkCount(batch, threads: context.threads), scratchPerThread])
+        if context.training {
+            columns.resize(to: [batch, patchSize, positions])
+        } else {
+            scratch.resize(to: [Parallel.chunkCount(batch, threads: context.threads), patchSize, positions])
+        }
         let x = input.data, y = output.data, w = weight.value.data
         let imageSize = channels * height * width, columnSize = patchSize * positions
+        let cols = context.training ? columns.data : scratch.data
         let biasValues = bias?.value.data
         let untied = configuration.bias == .untied
         Parallel.chunks(batch, threads: context.threads) { range, chunk in
-            let space = scratch.data + chunk * scratchPerThread
-            for first in blocks(range) {
-                let n = min(blockImages, range.upperBound - first), width = n * positions
-                let col = context.training ? columns.data + first * columnSize : space
-                for i in 0..<n { im2col(x + (first + i) * imageSize, into: col + i * positions, rowStride: width) }
-                // out[f, i·P + p] for the block, then scattered to NCHW with the bias added.
-                let product = space + patchSize * width
-                BLAS.gemm(transposeA: false, transposeB: false, m: filters, n: width, k: patchSize,
-                          a: w, lda: patchSize, b: col, ldb: width, beta: 0, c: product, ldc: width)
-                for i in 0..<n {
-                    for f in 0..<filters {
-                        let src = product + f * width + i * positions
-                        let dst = y + ((first + i) * filters + f) * positions
-                        if let b = biasValues {
-                            if untied {
-                                let bRow = b + f * positions
-                                for p in 0..<positions { dst[p] = src[p] + bRow[p] }
-                            } else {
-                                let value = b[f]
-                                for p in 0..<positions { dst[p] = src[p] + value }
-                            }
-                        } else {
-                            dst.update(from: src, count: positions)
-                        }
+            for n in range {
+                let col = context.training ? cols + n * columnSize : cols + chunk * columnSize
+                im2col(x + n * imageSize, into: col)
+                let out = y + n * filters * positions
+                // Starting from the bias and accumulating (beta 1) spares sgemm a pass that
+                // zeroes the output, and a pass adding the bias.
+                if let b = biasValues {
+                    if untied {
+                        out.update(from: b, count: filters * positions)
+                    } else {
+                        for f in 0..<filters { (out + f * positions).update(repeating: b[f], count: positions) }
                     }
                 }
+                BLAS.gemm(transposeA: false, transposeB: false, m: filters, n: positions, k: patchSize,
+                          a: w, lda: patchSize, b: col, ldb: positions, beta: biasValues == nil ? 0 : 1, c: out, ldc: positions)
             }
         }
         return output
     }
 
-    /// Lays out every K×K patch of one image as a column: `[C, H, W]` → `[C·K·K, OH·OW]`, row `r`
-    /// of the result at `col + r·rowStride`.
-    private func im2col(_ image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, rowStride: Int) {
+    /// Lays out every K×K patch of one image as a column: `[C, H, W]` → `[C·K·K, OH·OW]`.
+    private func im2col(_ image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
         let k = configuration.kernelSize, s = configuration.stride, pad = configuration.padding
         for c in 0..<channels {
             let plane = image + c * height * width
             for ki in 0..<k {
                 for kj in 0..<k {
-                    let row = col + ((c * k + ki) * k + kj) * rowStride
+                    let row = col + ((c * k + ki) * k + kj) * positions
                     let (lo, hi) = validOutputRange(offset: kj, extent: width, outExtent: outWidth)
                     for oh in 0..<outHeight {
                         let dst = row + oh * outWidth
@@ -189,11 +169,13 @@ public final class Conv2D: Layer {
         let weightCount = weight.value.count, biasCount = bias?.value.count ?? 0
         let partialSize = weightCount + biasCount
         partialGradients.resize(to: [max(chunks - 1, 1), partialSize])
-        scratch.resize(to: [chunks, scratchPerThread])
-        if needsInputGradient { inputGradient.resize(to: [batch] + inputShape) }
-        let dy = outputGradient.data, w = weight.value.data
+        if needsInputGradient {
+            scratch.resize(to: [chunks, patchSize, positions])
+            inputGradient.resize(to: [batch] + inputShape)
+        }
+        let dy = outputGradient.data, w = weight.value.data, cols = columns.data
         let columnSize = patchSize * positions, imageSize = channels * height * width
-        let partials = partialGradients.data, dx = inputGradient.data
+        let partials = partialGradients.data, scratchData = scratch.data, dx = inputGradient.data
         let weightGrad = weight.gradient.data, biasGrad = bias?.gradient.data
         let untied = configuration.bias == .untied
         Parallel.chunks(batch, threads: context.threads) { range, chunk in
@@ -202,40 +184,29 @@ public final class Conv2D: Layer {
             let dw = chunk == 0 ? weightGrad : partials + (chunk - 1) * partialSize
             let db = biasGrad == nil ? nil : chunk == 0 ? biasGrad : partials + (chunk - 1) * partialSize + weightCount
             db?.update(repeating: 0, count: biasCount)
-            let space = scratch.data + chunk * scratchPerThread
-            for first in blocks(range) {
-                let n = min(blockImages, range.upperBound - first), width = n * positions
-                // The block's output gradient as [F, n·P], to match its columns.
-                let g = space + patchSize * width
-                for i in 0..<n {
-                    for f in 0..<filters {
-                        (g + f * width + i * positions).update(from: dy + ((first + i) * filters + f) * positions, count: positions)
-                    }
-                }
-                let col = columns.data + first * columnSize
-                BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: patchSize, k: width,
-                          a: g, lda: width, b: col, ldb: width, beta: first == range.lowerBound ? 0 : 1, c: dw, ldc: patchSize)
+            for n in range {
+                let g = dy + n * filters * positions
+                let col = cols + n * columnSize
+                BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: patchSize, k: positions,
+                          a: g, lda: positions, b: col, ldb: positions, beta: n == range.lowerBound ? 0 : 1, c: dw, ldc: patchSize)
                 if let db {
                     for f in 0..<filters {
-                        let row = g + f * width
-                        for i in 0..<n {
-                            let image = row + i * positions
-                            if untied {
-                                let bRow = db + f * positions
-                                for p in 0..<positions { bRow[p] += image[p] }
-                            } else {
-                                var sum: Float = 0
-                                for p in 0..<positions { sum += image[p] }
-                                db[f] += sum
-                            }
+                        let row = g + f * positions
+                        if untied {
+                            let bRow = db + f * positions
+                            for i in 0..<positions { bRow[i] += row[i] }
+                        } else {
+                            var sum: Float = 0
+                            for i in 0..<positions { sum += row[i] }
+                            db[f] += sum
                         }
                     }
                 }
                 guard needsInputGradient else { continue }
-                let dcol = space
-                BLAS.gemm(transposeA: true, transposeB: false, m: patchSize, n: width, k: filters,
-                          a: w, lda: patchSize, b: g, ldb: width, beta: 0, c: dcol, ldc: width)
-                for i in 0..<n { col2im(dcol + i * positions, rowStride: width, into: dx + (first + i) * imageSize) }
+                let dcol = scratchData + chunk * columnSize
+                BLAS.gemm(transposeA: true, transposeB: false, m: patchSize, n: positions, k: filters,
+                          a: w, lda: patchSize, b: g, ldb: positions, beta: 0, c: dcol, ldc: positions)
+                col2im(dcol, into: dx + n * imageSize)
             }
         }
         for chunk in 1..<max(chunks, 1) {
@@ -249,14 +220,14 @@ public final class Conv2D: Layer {
     }
 
     /// The adjoint of `im2col`: adds each column entry back onto the input pixel it came from.
-    private func col2im(_ col: UnsafePointer<Float>, rowStride: Int, into image: UnsafeMutablePointer<Float>) {
+    private func col2im(_ col: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
         let k = configuration.kernelSize, s = configuration.stride, pad = configuration.padding
         image.update(repeating: 0, count: channels * height * width)
         for c in 0..<channels {
             let plane = image + c * height * width
             for ki in 0..<k {
                 for kj in 0..<k {
-                    let row = col + ((c * k + ki) * k + kj) * rowStride
+                    let row = col + ((c * k + ki) * k + kj) * positions
                     let (lo, hi) = validOutputRange(offset: kj, extent: width, outExtent: outWidth)
                     for oh in 0..<outHeight {
                         let ih = oh * s + ki - pad
