@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "cnnclassify", targets: ["cnnclassify"]),
         .library(name: "CNN", targets: ["CNN"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,8 +24,14 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .target(
+            name: "CImageCodecs",
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra"])],
+            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]
+        ),
         .target(name: "CNN", dependencies: ["CBLAS", "CZlib"]),
         .target(name: "Datasets", dependencies: ["CZlib"]),
+        .target(name: "Imaging", dependencies: ["CImageCodecs"]),
         .executableTarget(
             name: "cnnclassify",
             dependencies: [

@@ -102,11 +102,10 @@ struct Evaluate: ParsableCommand {
             lines.append(c.name.padding(toLength: 13, withPad: " ", startingAt: 0)
                 + String(format: "  %9.4f %7.4f %7.4f %8d", c.precision, c.recall, c.f1, c.support))
         }
-        lines += ["", "confusion matrix (rows: true class, columns: predicted class)"]
-        let short = m.classes.map { String($0.name.prefix(6)) }
-        lines.append(String(repeating: " ", count: 13) + short.map { $0.leftPadded(7) }.joined())
-        for (name, row) in zip(m.classes.map(\.name), m.confusion) {
-            lines.append(name.padding(toLength: 13, withPad: " ", startingAt: 0) + row.map { String($0).leftPadded(7) }.joined())
+        lines += ["", "confusion matrix (rows: true class, columns: predicted class by label)"]
+        lines.append(String(repeating: " ", count: 15) + (0..<m.classes.count).map { String($0).leftPadded(6) }.joined())
+        for (label, (name, row)) in zip(m.classes.map(\.name), m.confusion).enumerated() {
+            lines.append("\(label) " + name.padding(toLength: 13, withPad: " ", startingAt: 0) + row.map { String($0).leftPadded(6) }.joined())
         }
         return lines.joined(separator: "\n")
     }

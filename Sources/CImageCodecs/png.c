@@ -1,0 +1,186 @@
+// PNG decoding and encoding through libpng's full API, each call under one setjmp.
+#include "CImageCodecs.h"
+
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char message[CIC_MESSAGE_SIZE];
+    char warning[CIC_MESSAGE_SIZE];  // the first warning, kept as the reason behind a later error
+    const unsigned char *data;
+    size_t size, offset;
+    unsigned char *out;  // encoder output
+    size_t out_size, out_capacity;
+    int out_of_memory;
+} png_context;
+
+static void on_error(png_structp png, png_const_charp text) {
+    png_context *context = png_get_error_ptr(png);
+    if (context->warning[0] && strcmp(text, "Invalid IHDR data") == 0) {
+        // libpng states why IHDR is invalid (e.g. "Image width exceeds user limit") as a warning.
+        snprintf(context->message, CIC_MESSAGE_SIZE, "%s", context->warning);
+    } else {
+        snprintf(context->message, CIC_MESSAGE_SIZE, "%s", text);
+    }
+    png_longjmp(png, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp text) {
+    png_context *context = png_get_error_ptr(png);
+    if (!context->warning[0]) snprintf(context->warning, CIC_MESSAGE_SIZE, "%s", text);
+}
+
+static void read_memory(png_structp png, png_bytep target, png_size_t length) {
+    png_context *context = png_get_io_ptr(png);
+    if (length > context->size - context->offset) png_error(png, "file is truncated");
+    memcpy(target, context->data + context->offset, length);
+    context->offset += length;
+}
+
+cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_pixels, cic_image *out) {
+    memset(out, 0, sizeof *out);
+    out->orientation = 1;
+    png_context context = {0};
+    context.data = data;
+    context.size = size;
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        snprintf(out->message, CIC_MESSAGE_SIZE, "out of memory");
+        return CIC_NO_MEMORY;
+    }
+    // Volatile: assigned after setjmp and read after a longjmp back to it.
+    unsigned char *volatile pixels = NULL;
+    png_bytep *volatile rows = NULL;
+    volatile cic_status status = CIC_ERROR;
+    if (setjmp(png_jmpbuf(png))) {
+        free(pixels);
+        free(rows);
+        png_destroy_read_struct(&png, &info, NULL);
+        snprintf(out->message, CIC_MESSAGE_SIZE, "%s", context.message);
+        return status;
+    }
+    png_set_read_fn(png, &context, read_memory);
+    // A damaged checksum anywhere, ancillary chunks included, is an error rather than a warning.
+    png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+    // libpng's own limit (1,000,000 pixels a side) is replaced by ours: no side may exceed the
+    // pixel limit (libpng states that reason as a warning), and the area is checked below.
+    png_uint_32 side = max_pixels < PNG_UINT_31_MAX ? (png_uint_32)max_pixels : PNG_UINT_31_MAX;
+    png_set_user_limits(png, side, side);
+    png_read_info(png, info);
+    png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+    out->source_width = (int)width;
+    out->source_height = (int)height;
+    if ((uint64_t)width * height > max_pixels) {
+        snprintf(context.message, CIC_MESSAGE_SIZE, "image is %ux%u pixels, over the limit of %llu pixels",
+                 width, height, (unsigned long long)max_pixels);
+        status = CIC_TOO_LARGE;
+        png_longjmp(png, 1);
+    }
+    int color_type = png_get_color_type(png, info), bit_depth = png_get_bit_depth(png, info);
+    if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+    if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+    if (bit_depth == 16) png_set_scale_16(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    int channels = png_get_channels(png, info);
+    size_t row_bytes = png_get_rowbytes(png, info);
+    if (row_bytes != (size_t)width * channels) png_error(png, "unexpected row layout");
+    pixels = malloc(row_bytes * height);
+    rows = malloc(sizeof(png_bytep) * height);
+    if (!pixels || !rows) {
+        snprintf(context.message, CIC_MESSAGE_SIZE, "out of memory for a %ux%u image", width, height);
+        status = CIC_NO_MEMORY;
+        png_longjmp(png, 1);
+    }
+    for (png_uint_32 y = 0; y < height; y++) rows[y] = pixels + y * row_bytes;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+    free(rows);
+    png_destroy_read_struct(&png, &info, NULL);
+    out->width = (int)width;
+    out->height = (int)height;
+    out->channels = channels;
+    out->pixels = pixels;
+    return CIC_OK;
+}
+
+void cic_release(cic_image *image) {
+    free(image->pixels);
+    image->pixels = NULL;
+}
+
+static void write_memory(png_structp png, png_bytep source, png_size_t length) {
+    png_context *context = png_get_io_ptr(png);
+    if (context->out_size + length > context->out_capacity) {
+        size_t capacity = (context->out_capacity + length) * 2;
+        unsigned char *grown = realloc(context->out, capacity);
+        if (!grown) {
+            context->out_of_memory = 1;
+            png_error(png, "out of memory");
+        }
+        context->out = grown;
+        context->out_capacity = capacity;
+    }
+    memcpy(context->out + context->out_size, source, length);
+    context->out_size += length;
+}
+
+static void flush_memory(png_structp png) { (void)png; }
+
+cic_status cic_encode_png(const unsigned char *rows, size_t row_bytes, int width, int height, int color_type,
+                          int bit_depth, int interlaced, const unsigned char *palette, int palette_size,
+                          const unsigned char *trns, int trns_size, cic_buffer *out) {
+    memset(out, 0, sizeof *out);
+    png_context context = {0};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info) {
+        png_destroy_write_struct(&png, NULL);
+        snprintf(out->message, CIC_MESSAGE_SIZE, "out of memory");
+        return CIC_NO_MEMORY;
+    }
+    png_bytep *volatile row_pointers = NULL;
+    if (setjmp(png_jmpbuf(png))) {
+        free(row_pointers);
+        free(context.out);
+        png_destroy_write_struct(&png, &info);
+        snprintf(out->message, CIC_MESSAGE_SIZE, "%s", context.message);
+        return context.out_of_memory ? CIC_NO_MEMORY : CIC_ERROR;
+    }
+    png_set_write_fn(png, &context, write_memory, flush_memory);
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, color_type,
+                 interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    if (color_type == PNG_COLOR_TYPE_PALETTE) {
+        png_color entries[256];
+        for (int i = 0; i < palette_size && i < 256; i++) {
+            entries[i].red = palette[3 * i];
+            entries[i].green = palette[3 * i + 1];
+            entries[i].blue = palette[3 * i + 2];
+        }
+        png_set_PLTE(png, info, entries, palette_size);
+        if (trns_size > 0) png_set_tRNS(png, info, trns, trns_size, NULL);
+    }
+    png_write_info(png, info);
+    row_pointers = malloc(sizeof(png_bytep) * (size_t)height);
+    if (!row_pointers) png_error(png, "out of memory");
+    for (int y = 0; y < height; y++) row_pointers[y] = (png_bytep)rows + (size_t)y * row_bytes;
+    png_write_image(png, row_pointers);
+    png_write_end(png, info);
+    free(row_pointers);
+    png_destroy_write_struct(&png, &info);
+    out->data = context.out;
+    out->size = context.out_size;
+    return CIC_OK;
+}
+
+void cic_release_buffer(cic_buffer *buffer) {
+    free(buffer->data);
+    buffer->data = NULL;
+}

@@ -1,0 +1,67 @@
+import CImageCodecs
+
+/// Decodes PNG and JPEG images from memory, recognising the format by its magic bytes.
+public struct ImageDecoder: Sendable {
+    /// Images with more pixels than this are refused from their header, before any large allocation.
+    public var maxPixels: Int
+    /// A JPEG far larger than needed is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling),
+    /// keeping its shorter side at least this long; 0 decodes at full size.
+    public var minimumSide: Int
+    /// Progressive JPEGs with more scans than this are refused.
+    public var maxScans: Int
+
+    public static let defaultMaxPixels = 50_000_000
+
+    public init(maxPixels: Int = defaultMaxPixels, minimumSide: Int = 0, maxScans: Int = 1000) {
+        self.maxPixels = maxPixels
+        self.minimumSide = minimumSide
+        self.maxScans = maxScans
+    }
+
+    public enum Format: Sendable { case png, jpeg }
+
+    public static func format(of bytes: some Collection<UInt8>) -> Format? {
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
+        return nil
+    }
+
+    public func decode(_ bytes: [UInt8]) throws(ImageError) -> DecodedImage {
+        guard !bytes.isEmpty else { throw .unreadable("empty file") }
+        guard let format = Self.format(of: bytes) else { throw .unreadable("not a PNG or JPEG image") }
+        var result = cic_image()
+        let status = bytes.withUnsafeBufferPointer { buffer in
+            switch format {
+            case .png: cic_decode_png(buffer.baseAddress, buffer.count, UInt64(maxPixels), &result)
+            case .jpeg: cic_decode_jpeg(buffer.baseAddress, buffer.count, UInt64(maxPixels), Int32(minimumSide), Int32(maxScans), &result)
+            }
+        }
+        defer { cic_release(&result) }
+        let message = withUnsafeBytes(of: result.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let name = format == .png ? "PNG" : "JPEG"
+        switch status {
+        case CIC_OK: break
+        case CIC_TOO_LARGE: throw .tooLarge(message)
+        default: throw .unreadable("damaged \(name): \(message)")
+        }
+        let layout = DecodedImage.Layout(rawValue: Int(result.channels))!
+        let count = Int(result.width) * Int(result.height) * layout.channels
+        return DecodedImage(width: Int(result.width), height: Int(result.height), layout: layout,
+                            pixels: Array(UnsafeBufferPointer(start: result.pixels, count: count)),
+                            orientation: Int(result.orientation),
+                            sourceWidth: Int(result.source_width), sourceHeight: Int(result.source_height))
+    }
+}
+
+/// Why an image cannot be used, in words for `cnnclassify: PATH: reason`.
+public enum ImageError: Error, Equatable, CustomStringConvertible {
+    case unreadable(String)
+    case tooLarge(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let reason): reason
+        case .tooLarge(let reason): reason + " (raise it with --max-pixels)"
+        }
+    }
+}
