@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["CNN", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "CNNTests", dependencies: ["CNN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["cnnclassify", "CNN", "Datasets", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
