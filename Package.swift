@@ -32,18 +32,19 @@ let package = Package(
         .target(name: "CNN", dependencies: ["CBLAS", "CZlib"]),
         .target(name: "Datasets", dependencies: ["CZlib"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs"]),
+        .target(name: "Classifier", dependencies: ["CNN", "Imaging"]),
         .executableTarget(
             name: "cnnclassify",
             dependencies: [
-                "CNN", "Datasets",
+                "CNN", "Datasets", "Imaging", "Classifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["CNN", "Datasets"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CNN", "Datasets", "Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "CNNTests", dependencies: ["CNN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Datasets", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["cnnclassify", "CNN", "Datasets", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["cnnclassify", "CNN", "Datasets", "Imaging", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

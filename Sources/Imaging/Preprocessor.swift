@@ -17,7 +17,7 @@ public struct Preprocessor: Sendable {
     public var polarity: Polarity = .auto
     /// How far above the background level a pixel must be to count as the object when trimming,
     /// in 0...255 after polarity is settled.
-    public var trimTolerance: Float = 24
+    public var trimTolerance: Float = 10
     public var side = 28
 
     public init(mode: Mode = .fashion, polarity: Polarity = .auto) {
@@ -55,7 +55,8 @@ public struct Preprocessor: Sendable {
         let h = max(1, min(side, Int((Double(object.height) * scale).rounded())))
         let fitted = object.resized(width: w, height: h)
         var canvas = GrayImage(width: side, height: side, pixels: [Float](repeating: 0, count: side * side))
-        let left = (side - w) / 2, top = (side - h) / 2
+        // Odd leftovers go to the top and left, as in Fashion-MNIST (about 20 to 1 in t10k).
+        let left = (side - w + 1) / 2, top = (side - h + 1) / 2
         for y in 0..<h {
             for x in 0..<w { canvas[left + x, top + y] = fitted[x, y] }
         }

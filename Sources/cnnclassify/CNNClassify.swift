@@ -6,18 +6,21 @@ import CNN
 struct CNNClassify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cnnclassify",
-        abstract: "Train a convolutional network from scratch on Fashion-MNIST and evaluate it.",
+        abstract: "Classify clothing images with a convolutional network trained from scratch on Fashion-MNIST.",
         discussion: """
             Classes, in label order: T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, \
             Sneaker, Bag, Ankle boot.
 
             Examples:
+              cnnclassify shirt.png                     # classify (the default command)
+              cnnclassify --format tsv photos/ > results.tsv
               cnnclassify evaluate                      # the shipped model on the t10k test set
               cnnclassify train --arch basic --epochs 10
               cnnclassify train --arch seed             # the original notebook's network
             """,
         version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self, Benchmark.self]
+        subcommands: [Classify.self, Train.self, Evaluate.self, Benchmark.self],
+        defaultSubcommand: Classify.self
     )
 
     static func main() {

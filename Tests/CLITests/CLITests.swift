@@ -97,7 +97,7 @@ final class CLITests: XCTestCase {
 
     func testBadModelFileExitsWith2AndNamesIt() throws {
         let bad = work.file("bad.cnnw")
-        FileManager.default.createFile(atPath: bad, contents: Data("not a model".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: bad, contents: Data("not a model".utf8)))
         let result = try run(["evaluate", "--model", bad, "--data", Self.data.path])
         XCTAssertEqual(result.status, 2)
         XCTAssertEqual(result.stderr, "cnnclassify: \(bad): not a cnnclassify weight file (wrong magic bytes)\n")
@@ -121,7 +121,7 @@ final class CLITests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: CNNClassifyBinary.path)
         process.arguments = arguments + ["--output", work.file("resumed.cnnw")]
         let stderrPath = work.file("stderr.txt")
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: stderrPath, contents: nil))
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -19,7 +19,7 @@ final class ModelFileTests: XCTestCase {
 
     private func assertReadFails(_ bytes: [UInt8], containing expected: String, file: StaticString = #filePath, line: UInt = #line) {
         let path = directory.file("bad.cnnw")
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         XCTAssertThrowsError(try ModelFile.read(path), file: file, line: line) { error in
             let message = "\(error)"
             XCTAssertTrue(message.hasPrefix(path + ": "), message, file: file, line: line)
@@ -81,7 +81,7 @@ final class ModelFileTests: XCTestCase {
     func testUnwritableDestinationLeavesNothingBehind() throws {
         let network = try Network(architecture)
         let blocked = directory.file("blocked")
-        FileManager.default.createFile(atPath: blocked, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: blocked, contents: Data()))
         XCTAssertThrowsError(try ModelFile.write(network, header: ModelHeader(architecture: architecture, classNames: ["a", "b", "c"]),
                                                  to: blocked + "/model.cnnw"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["blocked"])

@@ -8,7 +8,7 @@ final class IDXReaderTests: XCTestCase {
 
     private func write(_ bytes: [UInt8], _ name: String) -> String {
         let path = directory.file(name)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         return path
     }
 

@@ -1,4 +1,5 @@
 import Imaging
+import TestSupport
 import XCTest
 
 /// Damaged and hostile inputs: each is refused with a reason, never decoded into garbage.
@@ -23,18 +24,6 @@ final class BadImageTests: XCTestCase {
         try! ImageEncoder.jpeg((0..<64 * 64).map { UInt8(($0 * 7) % 256) }, width: 64, height: 64, channels: 1)
     }
 
-    /// CRC-32 as PNG computes it over a chunk's type and data.
-    private func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
-
-    private func bigEndian(_ value: UInt32) -> [UInt8] { (0..<4).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
-
     func testEmptyAndNonImages() {
         assertRefused([], saying: "empty file")
         assertRefused(Array("just some text\n".utf8), saying: "not a PNG or JPEG image")
@@ -47,21 +36,12 @@ final class BadImageTests: XCTestCase {
     }
 
     func testPNGWithBadCRC() {
-        var bytes = png
-        // The first data byte of IDAT (after the 8-byte signature and the 25-byte IHDR chunk).
-        let idat = 8 + 25
-        XCTAssertEqual(String(decoding: bytes[idat + 4 ..< idat + 8], as: UTF8.self), "IDAT")
-        let length = bytes[idat ..< idat + 4].reduce(0) { $0 << 8 | Int($1) }
-        bytes[idat + 8 + length] ^= 0xFF   // the chunk's stored CRC
-        assertRefused(bytes, saying: "CRC error")
+        assertRefused(ImageSurgery.withBadIDATChecksum(png), saying: "CRC error")
     }
 
     func testPNGHeaderClaimingHugeImageIsRefusedFromTheHeader() {
-        var bytes = png
-        // IHDR data starts at 16: width and height, then a CRC over type and data.
-        bytes.replaceSubrange(16..<24, with: bigEndian(100_000) + bigEndian(100_000))
-        bytes.replaceSubrange(29..<33, with: bigEndian(crc32(bytes[12..<29])))
-        assertRefused(bytes, saying: "100000x100000 pixels, over the limit of 50000000 pixels")
+        assertRefused(ImageSurgery.claimingSize(png, width: 100_000, height: 100_000),
+                      saying: "100000x100000 pixels, over the limit of 50000000 pixels")
         assertRefused(png, decoder: ImageDecoder(maxPixels: 1000), saying: "over the limit of 1000 pixels")
     }
 
@@ -70,11 +50,7 @@ final class BadImageTests: XCTestCase {
     }
 
     func testJPEGWithGarbageAfterTheHeader() {
-        var bytes = jpeg
-        // Overwrite the entropy-coded data after the start-of-scan marker with noise.
-        let sos = (0 ..< bytes.count - 1).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xDA }!
-        for i in sos + 20 ..< bytes.count - 2 { bytes[i] = UInt8((i * 131) % 256) | 0x01 }
-        assertRefused(bytes, saying: "damaged JPEG")
+        assertRefused(ImageSurgery.jpegWithGarbage(jpeg), saying: "damaged JPEG")
     }
 
     func testJPEGHeaderClaimingHugeImage() {

@@ -1,0 +1,126 @@
+import CNN
+import Dispatch
+import Foundation
+import Imaging
+
+/// Reads, decodes and preprocesses inputs on all threads, runs the network over them in batches,
+/// and hands back results in input order. Inputs go through in windows of `batchSize`, so memory
+/// stays bounded however many there are.
+public final class ClassificationPipeline {
+    public let network: Network
+    public let header: ModelHeader
+    public var decoder = ImageDecoder()
+    public var preprocessor = Preprocessor()
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    public var batchSize = 256
+    /// Where to write each network input as a PNG, if anywhere.
+    public var saveInputsTo: String?
+
+    public enum Outcome {
+        case classified(Prediction)
+        case failed(ClassifierInput, String)
+    }
+
+    public init(network: Network, header: ModelHeader) {
+        self.network = network
+        self.header = header
+    }
+
+    private var side: Int { header.input.height }
+
+    /// Classifies `inputs`, calling `report` once per input, in order. Standard input is read
+    /// from `standardInput` (once; a second `-` gets nothing).
+    public func run(_ inputs: [ClassifierInput], standardInput: @autoclosure () -> Data = FileHandle.standardInput.readDataToEndOfFile(),
+                    report: (Int, Outcome) -> Void) {
+        decoder.minimumSide = max(decoder.minimumSide, 4 * side)
+        var stdinBytes: [UInt8]?
+        if inputs.contains(where: { $0.source == .standardInput }) { stdinBytes = Array(standardInput()) }
+        let batch = Tensor()
+        let imageSize = side * side
+        for start in stride(from: 0, to: inputs.count, by: batchSize) {
+            let window = Array(inputs[start ..< min(start + batchSize, inputs.count)])
+            var prepared = [Result<[UInt8], ImageError>?](repeating: nil, count: window.count)
+            prepared.withUnsafeMutableBufferPointer { slots in
+                Parallel.chunks(window.count, threads: threads) { range, _ in
+                    for i in range { slots[i] = prepare(window[i], position: start + i, standardInput: stdinBytes) }
+                }
+            }
+            let good = prepared.indices.filter { if case .success = prepared[$0]! { true } else { false } }
+            batch.resize(to: [good.count, header.input.channels, side, side])
+            for (row, index) in good.enumerated() {
+                guard case .success(let pixels) = prepared[index]! else { continue }
+                for p in 0..<imageSize { batch[row * imageSize + p] = Float(pixels[p]) * header.input.scale }
+            }
+            var probabilities: [[Float]] = []
+            if !good.isEmpty {
+                let logits = network.forward(batch, context: RunContext(training: false, threads: threads))
+                SoftmaxCrossEntropy.softmax(logits)
+                let classes = logits.shape[1]
+                probabilities = (0..<good.count).map { Array(UnsafeBufferPointer(start: logits.data + $0 * classes, count: classes)) }
+            }
+            var next = 0
+            for (i, input) in window.enumerated() {
+                switch prepared[i]! {
+                case .success:
+                    report(start + i, .classified(Prediction(input: input, probabilities: probabilities[next])))
+                    next += 1
+                case .failure(let error):
+                    report(start + i, .failed(input, error.description))
+                }
+            }
+        }
+    }
+
+    /// Read, decode, preprocess (and save) one input.
+    private func prepare(_ input: ClassifierInput, position: Int, standardInput: [UInt8]?) -> Result<[UInt8], ImageError> {
+        Result { () throws(ImageError) -> [UInt8] in
+            let bytes: [UInt8]
+            switch input.source {
+            case .standardInput: bytes = standardInput ?? []
+            case .file(let path): bytes = try Self.read(path)
+            }
+            let pixels = preprocessor.process(GrayImage(try decoder.decode(bytes)))
+            if let directory = saveInputsTo {
+                try save(pixels, for: input, position: position, in: directory)
+            }
+            return pixels
+        }
+    }
+
+    static func read(_ path: String) throws(ImageError) -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .unreadable("no such file") }
+        guard !isDirectory.boolValue else { throw .unreadable("is a directory") }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .unreadable(String(cString: strerror(errno)).lowercased()) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(String(cString: strerror(errno)).lowercased())
+            }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// `DIR/<position>-<name>.png`: the input's place in the list (from 1, so names sort in input
+    /// order and never collide) and its file name (or `stdin`), so a user can see what the network saw.
+    private func save(_ pixels: [UInt8], for input: ClassifierInput, position: Int, in directory: String) throws(ImageError) {
+        let base: String
+        switch input.source {
+        case .standardInput: base = "stdin"
+        case .file(let path): base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        }
+        let png = try ImageEncoder.grayPNG(pixels, width: side, height: side)
+        do {
+            let name = String(format: "%05d-%@.png", position + 1, base)
+            try AtomicFile.write(png, to: (directory as NSString).appendingPathComponent(name))
+        } catch {
+            throw .unreadable("cannot save the network input: \(error)")
+        }
+    }
+}

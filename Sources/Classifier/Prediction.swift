@@ -1,0 +1,14 @@
+/// What the network said about one input.
+public struct Prediction: Sendable {
+    public var input: ClassifierInput
+    /// One probability per class, in label order; they sum to 1.
+    public var probabilities: [Float]
+
+    public var label: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
+    public var probability: Float { probabilities[label] }
+
+    /// Class indices from most to least probable (ties by label).
+    public var ranking: [Int] {
+        probabilities.indices.sorted { probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1 }
+    }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import CNN
+import Classifier
+import Foundation
+import Imaging
+
+struct Classify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Classify PNG and JPEG images (the default command).",
+        discussion: """
+            Any image works: a phone photo, a product shot on white, a transparent cut-out, or an \
+            already-28×28 Fashion-MNIST crop. Each is turned upright (EXIF), made gray, inverted \
+            when its background is light, trimmed to the object, scaled so its longest edge is 28 \
+            and centred on a 28×28 canvas — the way Fashion-MNIST was made — then classified.
+
+            Inputs are files, directories (every PNG and JPEG below them, found by content, in \
+            sorted order) and - for image bytes on standard input. Results come out in input order. \
+            A file that cannot be read or decoded is reported on stderr as \
+            "cnnclassify: PATH: reason" and the others are still classified; the exit status is \
+            then 1 (0 when all succeeded, 2 for usage errors or an unusable model).
+
+            Examples:
+              cnnclassify shirt.png
+              cnnclassify --top 3 photos/
+              cnnclassify --format json *.jpg
+              find . -name '*.png' | cnnclassify --files-from - --format tsv | sort -t$'\\t' -k3 -rn
+              cnnclassify - < shoe.jpg
+              ls *.png | cnnclassify --files-from - --shard 2/4      # the second quarter
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Image files, directories, or - for standard input.", valueName: "input"))
+    var inputs: [String] = []
+
+    @Option(help: ArgumentHelp("Also classify the files listed in this file (- for standard input), one path per line.", valueName: "file"))
+    var filesFrom: String?
+
+    @Flag(name: [.customShort("0"), .customLong("null")], help: "With --files-from: paths are separated by NUL bytes (find -print0).")
+    var nulSeparated = false
+
+    @Option(help: ArgumentHelp("Classify only the K-th of N shares of the inputs (1 ≤ K ≤ N).", valueName: "K/N"))
+    var shard: Shard?
+
+    @Option(help: "Output: text, tsv, csv or json (one JSON object per line).")
+    var format: FormatChoice = .text
+
+    @Option(help: "With text output: list the K most probable classes.")
+    var top: Int = 1
+
+    @Flag(help: "With text output: list all classes.")
+    var all = false
+
+    @Option(help: "Weight file (default: $CNNCLASSIFY_MODEL, else Models/\(ModelLocator.defaultModelName)).")
+    var model: String?
+
+    @Option(help: "Refuse images with more pixels than this (checked from the header).")
+    var maxPixels: Int = ImageDecoder.defaultMaxPixels
+
+    @Option(help: "Invert to a dark background: auto (when the border is light), always or never.")
+    var invert: PolarityChoice = .auto
+
+    @Option(help: "fashion (trim, fit the longest edge, centre) or none (just resize to 28×28).")
+    var preprocess: ModeChoice = .fashion
+
+    @Option(help: ArgumentHelp("Write each 28×28 network input as a PNG into this directory.", valueName: "directory"))
+    var saveInput: String?
+
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Images per forward pass.")
+    var batchSize: Int = 256
+
+    enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case text, tsv, csv, json }
+    enum PolarityChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
+    enum ModeChoice: String, ExpressibleByArgument, CaseIterable { case fashion, none }
+
+    struct Shard: ExpressibleByArgument {
+        var part: Int, parts: Int
+        init?(argument: String) {
+            let pieces = argument.split(separator: "/")
+            guard pieces.count == 2, let k = Int(pieces[0]), let n = Int(pieces[1]), n >= 1, k >= 1, k <= n else { return nil }
+            part = k
+            parts = n
+        }
+    }
+
+    func validate() throws {
+        if inputs.isEmpty && filesFrom == nil {
+            throw ValidationError("no input: give image files, directories, - for standard input, or --files-from FILE")
+        }
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+        if threads < 1 || batchSize < 1 || maxPixels < 1 { throw ValidationError("--threads, --batch-size and --max-pixels must be positive") }
+        if filesFrom == "-" && inputs.contains("-") {
+            throw ValidationError("standard input cannot hold both the list of paths and an image")
+        }
+    }
+
+    func run() throws {
+        let modelPath = try ModelLocator.resolve(model)
+        let contents = try loadModel(modelPath)
+        if let saveInput {
+            do {
+                try FileManager.default.createDirectory(atPath: saveInput, withIntermediateDirectories: true)
+            } catch {
+                throw CommandFailure(message: "\(saveInput): cannot create the directory (\(FileProblem.describe(error)))")
+            }
+        }
+        var failures = 0
+        let reportProblem = { (path: String, reason: String) in
+            failures += 1
+            printError("\(path): \(reason)")
+        }
+        var all = InputList.expand(inputs, problem: reportProblem)
+        if let filesFrom {
+            let list: Data?
+            if filesFrom == "-" {
+                list = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                list = FileManager.default.contents(atPath: filesFrom)
+            }
+            guard let list else { throw CommandFailure(message: "\(filesFrom): cannot read the list of paths") }
+            // Listed paths are files, as with tar -T: a directory there is reported, not walked.
+            all += InputList.expand(InputList.paths(fromList: list, nulSeparated: nulSeparated), expandingDirectories: false,
+                                    problem: reportProblem)
+        }
+        if let shard { all = InputList.shard(all, part: shard.part, of: shard.parts) }
+
+        let pipeline = ClassificationPipeline(network: contents.network, header: contents.header)
+        pipeline.decoder.maxPixels = maxPixels
+        pipeline.preprocessor = Preprocessor(mode: preprocess == .fashion ? .fashion : .none,
+                                             polarity: Preprocessor.Polarity(rawValue: invert.rawValue)!)
+        pipeline.threads = threads
+        pipeline.batchSize = batchSize
+        pipeline.saveInputsTo = saveInput
+        let formatter = PredictionFormatter(format: PredictionFormatter.Format(rawValue: format.rawValue)!,
+                                            classNames: contents.header.classNames,
+                                            top: self.all ? contents.header.classNames.count : top)
+        var output = OutputBuffer()
+        if let header = formatter.header { output.line(header) }
+        pipeline.run(all) { _, outcome in
+            switch outcome {
+            case .classified(let prediction): output.line(formatter.line(prediction))
+            case .failed(let input, let reason):
+                output.flush()
+                reportProblem(input.name, reason)
+            }
+        }
+        output.flush()
+        if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Buffered standard output: one write per batch of lines rather than per line.
+struct OutputBuffer {
+    private var pending = Data()
+
+    mutating func line(_ text: String) {
+        pending.append(contentsOf: Array(text.utf8))
+        pending.append(UInt8(ascii: "\n"))
+        if pending.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        guard !pending.isEmpty else { return }
+        FileHandle.standardOutput.write(pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+}

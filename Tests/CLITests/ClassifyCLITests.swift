@@ -1,0 +1,192 @@
+import CNN
+import Datasets
+import Foundation
+import Imaging
+import TestSupport
+import XCTest
+
+/// `cnnclassify [classify]` run as a user would: real files, the built binary, the shipped model.
+final class ClassifyCLITests: XCTestCase {
+    private let work = TemporaryDirectory()
+    private var model: String { (repositoryRoot as NSString).appendingPathComponent("Models/basic.cnnw") }
+    private let classNames = FashionMNIST.classNames
+
+    private func classify(_ arguments: [String], stdin: Data? = nil) throws -> CommandResult {
+        try CNNClassifyBinary.run(["--model", model] + arguments, stdin: stdin)
+    }
+
+    /// Synthetic 28×28 images (no data set needed) as PNG files a.png, b.png, …
+    private func writeImages(_ count: Int, in directory: String) throws -> [String] {
+        let images = SyntheticData.images(count: count)
+        return try (0..<count).map { i in
+            let path = (directory as NSString).appendingPathComponent("\(Character(UnicodeScalar(UInt8(97 + i)))).png")
+            ImageFixtures.write(try ImageFixtures.png(images, i), to: path)
+            return path
+        }
+    }
+
+    func testTextOutputIsOneLinePerImageInInputOrder() throws {
+        let files = try writeImages(4, in: work.path)
+        let order = [files[2], files[0], files[3], files[1]]
+        let result = try classify(order)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.map { String($0.prefix { $0 != ":" }) }, order)
+        for line in lines {
+            let (name, value) = (line.split(separator: ": ")[1].dropLast(7), line.suffix(6))
+            XCTAssertTrue(classNames.contains(String(name)), line)
+            XCTAssertNotNil(Double(value), line)
+        }
+        let top3 = try classify(["--top", "3", files[0]]).stdout
+        XCTAssertEqual(top3.split(separator: ",").count, 3, top3)
+        let all = try classify(["--all", files[0]]).stdout
+        XCTAssertEqual(all.split(separator: ",").count, 10, all)
+    }
+
+    func testMachineFormatsParseBack() throws {
+        let files = try writeImages(3, in: work.path)
+        let tsv = try classify(["--format", "tsv"] + files)
+        XCTAssertEqual(tsv.status, 0, tsv.stderr)
+        let rows = tsv.stdout.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        XCTAssertEqual(rows.count, 4)
+        XCTAssertEqual(rows[0].map(String.init), ["path", "class", "probability"] + classNames)
+        for (row, file) in zip(rows.dropFirst(), files) {
+            XCTAssertEqual(row.count, 13)
+            XCTAssertEqual(String(row[0]), file)
+            let probabilities = row[3...].map { Double($0)! }
+            XCTAssertEqual(probabilities.reduce(0, +), 1, accuracy: 1e-5)
+            XCTAssertEqual(Double(row[2])!, probabilities.max()!)
+            XCTAssertEqual(String(row[1]), classNames[probabilities.firstIndex(of: probabilities.max()!)!])
+        }
+
+        let csv = try classify(["--format", "csv"] + files)
+        let csvRows = csv.stdout.split(separator: "\n")
+        XCTAssertEqual(csvRows.count, 4)
+        XCTAssertTrue(csvRows.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 13 })
+
+        let json = try classify(["--format", "json"] + files)
+        let objects = try json.stdout.split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        XCTAssertEqual(objects.count, 3)
+        for (object, file) in zip(objects, files) {
+            XCTAssertEqual(object["path"] as? String, file)
+            let label = object["label"] as! Int
+            XCTAssertEqual(object["class"] as? String, classNames[label])
+            let byClass = object["probabilities"] as! [String: Double]
+            XCTAssertEqual(Set(byClass.keys), Set(classNames))
+            XCTAssertEqual(byClass.values.reduce(0, +), 1, accuracy: 1e-5)
+            XCTAssertEqual(object["probability"] as! Double, byClass[classNames[label]]!)
+        }
+    }
+
+    func testDirectoriesStdinListsAndShards() throws {
+        let folder = work.file("folder")
+        try FileManager.default.createDirectory(atPath: folder + "/nested", withIntermediateDirectories: true)
+        let files = try writeImages(3, in: folder) + writeImages(2, in: folder + "/nested")
+        ImageFixtures.write(Array("not an image".utf8), to: folder + "/notes.txt")
+        let walked = try classify(["--format", "tsv", folder])
+        XCTAssertEqual(walked.status, 0, walked.stderr)
+        let paths = walked.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: "\t")[0]) }
+        XCTAssertEqual(paths, files.sorted(), "images found by content, in sorted order; the text file skipped")
+
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: files[0]))
+        let piped = try classify(["-"], stdin: bytes)
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertTrue(piped.stdout.hasPrefix("-: "), piped.stdout)
+        XCTAssertEqual(piped.stdout.split(separator: ":")[1], try classify([files[0]]).stdout.split(separator: ":")[1])
+
+        let list = Data(files.joined(separator: "\0").utf8)
+        let listed = try classify(["--files-from", "-", "-0", "--format", "tsv"], stdin: list)
+        XCTAssertEqual(listed.stdout.split(separator: "\n").count, 6, listed.stderr)
+
+        let first = try classify(["--shard", "1/2", "--format", "tsv", folder]).stdout.split(separator: "\n").dropFirst()
+        let second = try classify(["--shard", "2/2", "--format", "tsv", folder]).stdout.split(separator: "\n").dropFirst()
+        XCTAssertEqual(first.count + second.count, 5)
+        XCTAssertEqual(Set(first + second).count, 5)
+        XCTAssertEqual(try classify(["--shard", "3/2", folder]).status, 2)
+    }
+
+    /// Each kind of bad input gets `cnnclassify: PATH: reason`, the good files are still
+    /// classified, and the exit status is 1.
+    func testBadInputsAreReportedAndTheRestClassified() throws {
+        let good = try writeImages(2, in: work.path)
+        let png = try ImageFixtures.png(SyntheticData.images(count: 1), 0)
+        let jpeg = try ImageEncoder.jpeg((0..<64 * 64).map { UInt8($0 % 256) }, width: 64, height: 64, channels: 1)
+        let cases: [(String, [UInt8]?, String)] = [
+            ("empty.png", [], "empty file"),
+            ("text.png", Array("hello\n".utf8), "not a PNG or JPEG image"),
+            ("truncated.png", Array(png.prefix(png.count / 2)), "damaged PNG"),
+            ("crc.png", ImageSurgery.withBadIDATChecksum(png), "CRC error"),
+            ("huge.png", ImageSurgery.claimingSize(png, width: 100_000, height: 100_000), "100000x100000 pixels, over the limit"),
+            ("truncated.jpg", Array(jpeg.prefix(jpeg.count / 2)), "damaged JPEG"),
+            ("garbage.jpg", ImageSurgery.jpegWithGarbage(jpeg), "damaged JPEG"),
+            ("missing.png", nil, "no such file"),
+        ]
+        var paths = [good[0]]
+        for (name, bytes, _) in cases {
+            let path = work.file(name)
+            if let bytes { ImageFixtures.write(bytes, to: path) }
+            paths.append(path)
+        }
+        paths.append(good[1])
+        // A directory named in a list of files, and a file that cannot be read even by root.
+        let listed = work.file("list.txt")
+        ImageFixtures.write(Array("\(work.path)\n/proc/self/mem\n".utf8), to: listed)
+        let result = try classify(paths + ["--files-from", listed])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stdout.split(separator: "\n").map { String($0.prefix { $0 != ":" }) }, good)
+        let errors = result.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(errors.count, cases.count + 2, result.stderr)
+        for ((name, _, reason), line) in zip(cases, errors) {
+            XCTAssertTrue(line.hasPrefix("cnnclassify: \(work.file(name)): "), line)
+            XCTAssertTrue(line.contains(reason), "\(line) does not say \(reason)")
+        }
+        XCTAssertEqual(errors[cases.count], "cnnclassify: \(work.path): is a directory")
+        XCTAssertTrue(errors[cases.count + 1].hasPrefix("cnnclassify: /proc/self/mem: "), errors[cases.count + 1])
+    }
+
+    func testExitStatusesAndSaveInput() throws {
+        let files = try writeImages(2, in: work.path)
+        let saved = work.file("seen")
+        let ok = try classify(files + ["--save-input", saved])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let names = try FileManager.default.contentsOfDirectory(atPath: saved).sorted()
+        XCTAssertEqual(names, ["00001-a.png", "00002-b.png"])
+        let input = try ImageDecoder().decode(Array(try Data(contentsOf: URL(fileURLWithPath: saved + "/00001-a.png"))))
+        XCTAssertEqual([input.width, input.height], [28, 28])
+        XCTAssertEqual(input.pixels, Array(SyntheticData.images(count: 1).pixels), "a 28×28 input is what the network sees")
+
+        let badModel = try CNNClassifyBinary.run(["--model", work.file("none.cnnw"), files[0]])
+        XCTAssertEqual(badModel.status, 2)
+        XCTAssertTrue(badModel.stderr.hasPrefix("cnnclassify: \(work.file("none.cnnw")): cannot be read"), badModel.stderr)
+        XCTAssertEqual(try CNNClassifyBinary.run([]).status, 2, "no input is a usage error")
+        let help = try CNNClassifyBinary.run(["classify", "--help"])
+        for word in ["--format", "--files-from", "--shard", "--save-input", "--invert", "--preprocess", "--max-pixels", "Examples"] {
+            XCTAssertTrue(help.stdout.contains(word), "classify help lacks \(word)")
+        }
+    }
+
+    /// PNGs written from t10k give exactly the probabilities the network computes from the IDX bytes.
+    func testT10kCropsPassThroughExactly() throws {
+        let test = try RealData.load(.test).subset(0..<50)
+        let files = try (0..<50).map { i -> String in
+            let path = work.file(String(format: "t10k-%02d.png", i))
+            ImageFixtures.write(try ImageFixtures.png(test, i), to: path)
+            return path
+        }
+        let result = try classify(["--format", "tsv"] + files)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let printed = result.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t")[3...].joined(separator: " ") }
+
+        let network = try ModelFile.read(model).network
+        var expected: [String] = []
+        network.forEachBatchOfLogits(test, scale: 1.0 / 255, threads: 2) { _, logits, _ in
+            SoftmaxCrossEntropy.softmax(logits)
+            for n in 0..<logits.shape[0] {
+                expected.append((0..<10).map { String(format: "%.6f", logits[n * 10 + $0]) }.joined(separator: " "))
+            }
+        }
+        XCTAssertEqual(printed, expected)
+    }
+}

@@ -1,0 +1,60 @@
+import CNN
+import Imaging
+import TestSupport
+import XCTest
+
+final class PreprocessorTests: XCTestCase {
+    private func gray(_ bytes: [UInt8], width: Int, height: Int) -> GrayImage {
+        GrayImage(width: width, height: height, pixels: bytes.map(Float.init))
+    }
+
+    func testA28x28CropPassesThroughUnchanged() {
+        let crop = SyntheticData.images(count: 1).pixels
+        XCTAssertEqual(Preprocessor().process(gray(crop, width: 28, height: 28)), crop)
+        // A light-background crop is only inverted.
+        XCTAssertEqual(Preprocessor().process(gray(crop.map { 255 - $0 }, width: 28, height: 28)), crop)
+        XCTAssertEqual(Preprocessor(polarity: .never).process(gray(crop.map { 255 - $0 }, width: 28, height: 28)), crop.map { 255 - $0 })
+    }
+
+    func testAreaAveragingResize() {
+        let image = gray([0, 255, 0, 255, 100, 100, 100, 100], width: 4, height: 2)
+        XCTAssertEqual(image.resized(width: 2, height: 1).pixels, [113.75, 113.75])
+        XCTAssertEqual(gray([10, 20], width: 2, height: 1).resized(width: 4, height: 2).pixels, [10, 10, 20, 20, 10, 10, 20, 20])
+        // Shrinking by 3 to 2: each output covers 1.5 input pixels.
+        XCTAssertEqual(gray([0, 90, 180], width: 3, height: 1).resized(width: 2, height: 1).pixels, [30, 150])
+    }
+
+    func testObjectIsTrimmedScaledAndCentred() {
+        // A 40×21 dark rectangle in a white 200×100 image: becomes a centred 28×15 bright block, the
+        // odd row of margin at the top.
+        var pixels = [UInt8](repeating: 255, count: 200 * 100)
+        for y in 30..<51 { for x in 100..<140 { pixels[y * 200 + x] = 0 } }
+        let out = Preprocessor().process(gray(pixels, width: 200, height: 100))
+        for y in 0..<28 {
+            for x in 0..<28 {
+                XCTAssertEqual(out[y * 28 + x], (7..<22).contains(y) ? 255 : 0, "(\(x), \(y))")
+            }
+        }
+    }
+
+    /// A t10k image drawn dark on white, 10× larger, off-centre on a wide canvas, comes back
+    /// close to the original 28×28.
+    func testPhotoOfAT10kImageLandsNearTheOriginal() throws {
+        let test = try RealData.load(.test)
+        var checked = 0
+        for index in 0..<200 where checked < 20 {
+            let original = Array(test.pixels[index * 784 ..< (index + 1) * 784])
+            // Only images whose object already fills the 28 pixels one way and reaches full brightness,
+            // as preprocessing makes it.
+            let rows = (0..<28).filter { y in (0..<28).contains { original[y * 28 + $0] > 10 } }
+            let columns = (0..<28).filter { x in (0..<28).contains { original[$0 * 28 + x] > 10 } }
+            guard rows.count == 28 || columns.count == 28, original.max() == 255 else { continue }
+            checked += 1
+            let photo = ImageFixtures.photo(test, index, scale: 10, left: 130, top: 40, width: 600, height: 400)
+            let out = Preprocessor().process(gray(photo, width: 600, height: 400))
+            let meanError = zip(out, original).map { abs(Double($0) - Double($1)) }.reduce(0, +) / 784
+            XCTAssertLessThan(meanError, 12, "t10k image \(index)")
+        }
+        XCTAssertEqual(checked, 20)
+    }
+}
