@@ -121,28 +121,40 @@ public final class Conv2D: Layer {
 
     /// Lays out every K×K patch of one image as a column: `[C, H, W]` → `[C·K·K, OH·OW]`.
     private func im2col(_ image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
+        let s = configuration.stride
+        forEachPatchRow { columnRow, imageRow, lo, hi in
+            let dst = col + columnRow
+            guard let imageRow, lo < hi else {
+                dst.update(repeating: 0, count: outWidth)
+                return
+            }
+            let src = image + imageRow
+            if lo > 0 { dst.update(repeating: 0, count: lo) }
+            if s == 1 {
+                (dst + lo).update(from: src + lo, count: hi - lo)
+            } else {
+                for ow in lo..<hi { dst[ow] = src[ow * s] }
+            }
+            if hi < outWidth { (dst + hi).update(repeating: 0, count: outWidth - hi) }
+        }
+    }
+
+    /// Walks the im2col matrix a row of output positions at a time: for input channel `c`, kernel
+    /// offset (`ki`, `kj`) and output row `oh`, calls `body` with the offset of that stretch in the
+    /// column matrix, the offset in the image of the input pixel under output column 0 (nil when
+    /// the input row is padding), and the output columns `lo..<hi` whose input pixel is inside.
+    @inline(__always)
+    private func forEachPatchRow(_ body: (_ columnRow: Int, _ imageRow: Int?, _ lo: Int, _ hi: Int) -> Void) {
         let k = configuration.kernelSize, s = configuration.stride, pad = configuration.padding
         for c in 0..<channels {
-            let plane = image + c * height * width
             for ki in 0..<k {
                 for kj in 0..<k {
-                    let row = col + ((c * k + ki) * k + kj) * positions
+                    let row = ((c * k + ki) * k + kj) * positions
                     let (lo, hi) = validOutputRange(offset: kj, extent: width, outExtent: outWidth)
                     for oh in 0..<outHeight {
-                        let dst = row + oh * outWidth
                         let ih = oh * s + ki - pad
-                        guard ih >= 0 && ih < height && lo < hi else {
-                            dst.update(repeating: 0, count: outWidth)
-                            continue
-                        }
-                        let src = plane + ih * width + kj - pad
-                        if lo > 0 { dst.update(repeating: 0, count: lo) }
-                        if s == 1 {
-                            (dst + lo).update(from: src + lo, count: hi - lo)
-                        } else {
-                            for ow in lo..<hi { dst[ow] = src[ow * s] }
-                        }
-                        if hi < outWidth { (dst + hi).update(repeating: 0, count: outWidth - hi) }
+                        let inside = ih >= 0 && ih < height
+                        body(row + oh * outWidth, inside ? (c * height + ih) * width + kj - pad : nil, lo, hi)
                     }
                 }
             }
@@ -221,26 +233,15 @@ public final class Conv2D: Layer {
 
     /// The adjoint of `im2col`: adds each column entry back onto the input pixel it came from.
     private func col2im(_ col: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
-        let k = configuration.kernelSize, s = configuration.stride, pad = configuration.padding
+        let s = configuration.stride
         image.update(repeating: 0, count: channels * height * width)
-        for c in 0..<channels {
-            let plane = image + c * height * width
-            for ki in 0..<k {
-                for kj in 0..<k {
-                    let row = col + ((c * k + ki) * k + kj) * positions
-                    let (lo, hi) = validOutputRange(offset: kj, extent: width, outExtent: outWidth)
-                    for oh in 0..<outHeight {
-                        let ih = oh * s + ki - pad
-                        guard ih >= 0 && ih < height else { continue }
-                        let src = row + oh * outWidth
-                        let dst = plane + ih * width + kj - pad
-                        if s == 1 {
-                            for ow in lo..<hi { dst[ow] += src[ow] }
-                        } else {
-                            for ow in lo..<hi { dst[ow * s] += src[ow] }
-                        }
-                    }
-                }
+        forEachPatchRow { columnRow, imageRow, lo, hi in
+            guard let imageRow else { return }
+            let src = col + columnRow, dst = image + imageRow
+            if s == 1 {
+                for ow in lo..<hi { dst[ow] += src[ow] }
+            } else {
+                for ow in lo..<hi { dst[ow * s] += src[ow] }
             }
         }
     }
