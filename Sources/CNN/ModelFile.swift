@@ -48,10 +48,10 @@ public enum ModelFile {
 
     public static func read(_ path: String) throws -> Contents {
         let bytes: [UInt8]
-        do {
-            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        do throws(FileProblem) {
+            bytes = try FileContents.read(path)
         } catch {
-            throw ModelFileError(path: path, reason: "cannot be read (\(FileProblem.describe(error)))")
+            throw ModelFileError(path: path, reason: "cannot be read (\(error.reason))")
         }
         return try decode(bytes, path: path)
     }
@@ -83,9 +83,10 @@ public enum ModelFile {
                 guard let d = reader.u32() else { throw fail("is truncated") }
                 shape.append(Int(d))
             }
-            let elements = shape.reduce(1, *)
-            guard elements <= reader.remaining / 4, let values = reader.floats(elements) else { throw fail("is truncated") }
-            tensors[String(decoding: nameBytes, as: UTF8.self)] = Tensor(shape: shape, values: values)
+            let tensor = Tensor(shape: shape)
+            guard tensor.count <= reader.remaining / 4 else { throw fail("is truncated") }
+            reader.copyFloats(into: tensor.data, count: tensor.count)
+            tensors[String(decoding: nameBytes, as: UTF8.self)] = tensor
         }
         guard reader.remaining >= 4 else { throw fail("is truncated") }
         guard reader.remaining == 4 else { throw fail("has \(reader.remaining - 4) unexpected bytes after its tensors") }
@@ -167,11 +168,12 @@ struct ByteReader {
         defer { offset += size }
         return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
     }
-    mutating func floats(_ count: Int) -> [Float]? {
-        guard count * 4 <= remaining else { return nil }
-        defer { offset += count * 4 }
-        return bytes.withUnsafeBytes { raw in
-            (0..<count).map { raw.loadUnaligned(fromByteOffset: offset + $0 * 4, as: Float.self) }
+    /// Copies `count` floats (which the caller has checked are there) into `target`.
+    mutating func copyFloats(into target: UnsafeMutablePointer<Float>, count: Int) {
+        precondition(count * 4 <= remaining)
+        bytes.withUnsafeBytes { raw in
+            UnsafeMutableRawPointer(target).copyMemory(from: raw.baseAddress! + offset, byteCount: count * 4)
         }
+        offset += count * 4
     }
 }

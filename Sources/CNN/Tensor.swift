@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense Float32 tensor in row-major order; images are NCHW (batch, channels, height, width).
 ///
 /// A reference type on purpose: layers own their output and gradient buffers and reuse them from
@@ -13,8 +15,15 @@ public final class Tensor {
         self.shape = shape
         self.count = count
         self.capacity = max(count, 1)
-        self.data = .allocate(capacity: capacity)
-        data.initialize(repeating: value, count: capacity)
+        self.data = Self.allocateZeroed(capacity)
+        if value != 0 { data.update(repeating: value, count: capacity) }
+    }
+
+    /// Zeroed storage from calloc: large blocks come straight from the kernel as zero pages, so
+    /// nothing is written (or faulted in) until used — loading a model for one image stays cheap.
+    private static func allocateZeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
+        guard let raw = calloc(count, MemoryLayout<Float>.stride) else { fatalError("out of memory for \(count) floats") }
+        return raw.bindMemory(to: Float.self, capacity: count)
     }
 
     public convenience init(shape: [Int], values: [Float]) {
@@ -26,17 +35,16 @@ public final class Tensor {
     /// An empty tensor to be sized later with `resize(to:)`.
     public convenience init() { self.init(shape: [0]) }
 
-    deinit { data.deallocate() }
+    deinit { free(data) }
 
     /// Gives the tensor a new shape. Storage is reused when it is large enough; contents are then
     /// whatever was there (callers overwrite or `zero()`), and new storage is zero-filled.
     public func resize(to newShape: [Int]) {
         let newCount = newShape.reduce(1, *)
         if newCount > capacity {
-            data.deallocate()
+            free(data)
             capacity = newCount
-            data = .allocate(capacity: capacity)
-            data.initialize(repeating: 0, count: capacity)
+            data = Self.allocateZeroed(capacity)
         }
         shape = newShape
         count = newCount

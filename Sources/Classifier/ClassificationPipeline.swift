@@ -77,33 +77,18 @@ public final class ClassificationPipeline {
             let bytes: [UInt8]
             switch input.source {
             case .standardInput: bytes = standardInput ?? []
-            case .file(let path): bytes = try Self.read(path)
+            case .file(let path):
+                do throws(FileProblem) {
+                    bytes = try FileContents.read(path)
+                } catch {
+                    throw .unreadable(error.reason)
+                }
             }
             let pixels = preprocessor.process(GrayImage(try decoder.decode(bytes)))
             if let directory = saveInputsTo {
                 try save(pixels, for: input, position: position, in: directory)
             }
             return pixels
-        }
-    }
-
-    static func read(_ path: String) throws(ImageError) -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .unreadable("no such file") }
-        guard !isDirectory.boolValue else { throw .unreadable("is a directory") }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .unreadable(String(cString: strerror(errno)).lowercased()) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(String(cString: strerror(errno)).lowercased())
-            }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<n])
         }
     }
 

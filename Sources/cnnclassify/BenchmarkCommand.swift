@@ -1,7 +1,9 @@
 import ArgumentParser
 import CNN
+import Classifier
 import Datasets
 import Foundation
+import Imaging
 
 struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,6 +13,10 @@ struct Benchmark: ParsableCommand {
               basic training   images/s training the basic network (batch 64 by default; Adam)
               seed epoch       seconds for one epoch of the seed network: 5,000 per-sample SGD steps
               inference        images/s of the basic network's forward pass in batches of 256
+              classify folder  images/s classifying a folder of 10,000 28×28 PNGs, reading included
+              one image        ms from starting `cnnclassify IMAGE` to its exit, for a 28×28 PNG
+              12 MP JPEG       the same for a 4000×3000 photo-like JPEG
+            The classify figures use the shipped model and files written to a temporary folder.
             Uses the Fashion-MNIST training images when installed, otherwise synthetic images (the
             speed does not depend on the pixels). Build with -c release for meaningful figures:
               swift build -c release && .build/release/cnnclassify benchmark
@@ -21,9 +27,12 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Batch size for basic training.") var batchSize: Int = 64
     @Option(help: "Images per timed basic-training run.") var images: Int = 12_800
     @Option(help: "Timed runs of each measurement.") var repeats: Int = 3
+    @Option(help: "What to measure: all, training or classify.") var only: Section = .all
     @Option(help: ArgumentHelp("Directory with the Fashion-MNIST IDX files.",
                                discussion: "Default: $FASHION_MNIST_DIR, else \(FashionMNIST.systemDirectory)."))
     var data: String?
+
+    enum Section: String, ExpressibleByArgument, CaseIterable { case all, training, classify }
 
     func validate() throws {
         if threads <= 0 || batchSize <= 0 || images <= 0 || repeats <= 0 {
@@ -32,18 +41,23 @@ struct Benchmark: ParsableCommand {
     }
 
     func run() throws {
-        let pool = try benchmarkImages(count: max(images, 5000))
+        let pool = try benchmarkImages(count: max(images, 10_000))
         print("cnnclassify benchmark: \(threads) threads, median of \(repeats) runs, \(pool.source)")
+        if only != .classify { try measureTraining(pool.images) }
+        if only != .training { try measureClassify(pool.images) }
+    }
+
+    private func measureTraining(_ pool: LabeledImages) throws {
 
         let basicRates = try (0..<repeats).map { run in
-            let trainer = try makeTrainer(.basic, images: pool.images.subset(0..<images), batchSize: batchSize, optimizer: .adam,
+            let trainer = try makeTrainer(.basic, images: pool.subset(0..<images), batchSize: batchSize, optimizer: .adam,
                                           learningRate: 0.001, seed: UInt64(run + 1))
             return Double(images) / (try time { _ = try trainer.run() })
         }
         print("basic training (batch \(batchSize)):  \(grouped(Int(median(basicRates)))) images/s")
 
         let seedSeconds = try (0..<repeats).map { run in
-            let trainer = try makeTrainer(.seed, images: pool.images.subset(0..<5000), batchSize: 1, optimizer: .sgd,
+            let trainer = try makeTrainer(.seed, images: pool.subset(0..<5000), batchSize: 1, optimizer: .sgd,
                                           learningRate: 0.01, seed: UInt64(run + 1))
             return try time { _ = try trainer.run() }
         }
@@ -51,11 +65,65 @@ struct Benchmark: ParsableCommand {
 
         let network = try Network(.basic)
         network.initialize(seed: 1)
-        let inferenceImages = pool.images.subset(0..<5000)
+        let inferenceImages = pool.subset(0..<5000)
         let inferenceRates = (0..<repeats).map { _ in
             Double(inferenceImages.count) / time { _ = network.measure(inferenceImages, scale: 1.0 / 255, threads: threads) }
         }
         print("basic inference (batch 256): \(grouped(Int(median(inferenceRates)))) images/s")
+    }
+
+    private func measureClassify(_ images: LabeledImages) throws {
+        let modelPath = try ModelLocator.resolve(nil)
+        let model = try loadModel(modelPath)
+        let folder = NSTemporaryDirectory() + "cnnclassify-benchmark-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/pngs", withIntermediateDirectories: true)
+        for i in 0..<10_000 {
+            let png = try ImageEncoder.grayPNG(Array(images.pixels[i * 784 ..< (i + 1) * 784]), width: 28, height: 28)
+            try AtomicFile.write(png, to: String(format: "%@/pngs/%05d.png", folder, i))
+        }
+        let folderRates = (0..<repeats).map { _ in
+            let pipeline = ClassificationPipeline(network: model.network, header: model.header)
+            pipeline.threads = threads
+            var classified = 0
+            let seconds = time {
+                let inputs = InputList.expand([folder + "/pngs"]) { _, _ in }
+                pipeline.run(inputs) { _, outcome in if case .classified = outcome { classified += 1 } }
+            }
+            return Double(classified) / seconds
+        }
+        print("classify folder (10,000 PNGs): \(grouped(Int(median(folderRates)))) images/s")
+
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        func startToExit(_ file: String) throws -> Double {
+            let runs = try (0..<max(repeats, 5)).map { _ in
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = ["--model", modelPath, file]
+                process.standardOutput = FileHandle.nullDevice
+                let start = DispatchTime.now().uptimeNanoseconds
+                try process.run()
+                process.waitUntilExit()
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            }
+            return median(runs)
+        }
+        print("one 28×28 PNG, start to exit: \(fixed(try startToExit(folder + "/pngs/00000.png"), 1)) ms")
+        // A 12-megapixel product shot: a t10k image drawn dark on white, upscaled 100×, in colour.
+        let (width, height) = (4000, 3000)
+        var photo = [UInt8](repeating: 255, count: width * height * 3)
+        for y in 0..<2800 {
+            for x in 0..<2800 {
+                let value = 255 - images.pixels[(y / 100) * 28 + x / 100]
+                let offset = ((y + 100) * width + x + 600) * 3
+                photo[offset] = value
+                photo[offset + 1] = value
+                photo[offset + 2] = UInt8(Int(value) * 9 / 10)
+            }
+        }
+        let jpeg = try ImageEncoder.jpeg(photo, width: width, height: height, channels: 3)
+        try AtomicFile.write(jpeg, to: folder + "/photo.jpg")
+        print("one 12 MP JPEG, start to exit: \(fixed(try startToExit(folder + "/photo.jpg"), 1)) ms")
     }
 
     private func makeTrainer(_ architecture: Architecture, images: LabeledImages, batchSize: Int, optimizer: OptimizerKind,
