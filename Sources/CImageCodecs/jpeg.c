@@ -155,7 +155,7 @@ cic_status cic_decode_jpeg(const unsigned char *data, size_t size, uint64_t max_
 }
 
 cic_status cic_encode_jpeg(const unsigned char *pixels, int width, int height, int channels, int quality,
-                           int progressive, const unsigned char *exif, size_t exif_size, cic_buffer *out) {
+                           int progressive, int ycck, const unsigned char *exif, size_t exif_size, cic_buffer *out) {
     memset(out, 0, sizeof *out);
     struct jpeg_compress_struct cinfo;
     jpeg_context context;
@@ -182,6 +182,7 @@ cic_status cic_encode_jpeg(const unsigned char *pixels, int width, int height, i
     cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : channels == 3 ? JCS_RGB : JCS_CMYK;
     jpeg_set_defaults(&cinfo);
     jpeg_set_quality(&cinfo, quality, TRUE);
+    if (channels == 4 && ycck) jpeg_set_colorspace(&cinfo, JCS_YCCK);
     if (progressive) jpeg_simple_progression(&cinfo);
     jpeg_start_compress(&cinfo, TRUE);
     if (exif_size > 0) {

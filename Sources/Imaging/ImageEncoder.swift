@@ -26,16 +26,16 @@ public enum ImageEncoder {
         return try take(&buffer, status)
     }
 
-    /// A JPEG from 8-bit samples: 1 channel (gray), 3 (RGB) or 4 (CMYK, Adobe-inverted). `exif`
-    /// is a TIFF-structured EXIF block written as an APP1 segment.
+    /// A JPEG from 8-bit samples: 1 channel (gray), 3 (RGB) or 4 (CMYK, Adobe-inverted; stored as
+    /// YCCK with `ycck`). `exif` is a TIFF-structured EXIF block written as an APP1 segment.
     public static func jpeg(_ pixels: [UInt8], width: Int, height: Int, channels: Int, quality: Int = 90,
-                            progressive: Bool = false, exif: [UInt8] = []) throws(ImageError) -> [UInt8] {
+                            progressive: Bool = false, ycck: Bool = false, exif: [UInt8] = []) throws(ImageError) -> [UInt8] {
         precondition(pixels.count == width * height * channels)
         var buffer = cic_buffer()
         let status = pixels.withUnsafeBufferPointer { p in
             exif.withUnsafeBufferPointer { e in
                 cic_encode_jpeg(p.baseAddress, Int32(width), Int32(height), Int32(channels), Int32(quality), progressive ? 1 : 0,
-                                e.baseAddress, exif.count, &buffer)
+                                ycck ? 1 : 0, e.baseAddress, exif.count, &buffer)
             }
         }
         return try take(&buffer, status)

@@ -167,6 +167,27 @@ final class ClassifyCLITests: XCTestCase {
         }
     }
 
+    /// Without --model the shipped model is found from the repository, from an installed layout
+    /// (`bin/` beside `share/cnnclassify/`), and from $CNNCLASSIFY_MODEL.
+    func testModelIsFoundWithoutFlags() throws {
+        let image = try writeImages(1, in: work.path)[0]
+        let fromRepository = try CNNClassifyBinary.run([image], directory: repositoryRoot)
+        XCTAssertEqual(fromRepository.status, 0, fromRepository.stderr)
+
+        let prefix = work.file("prefix")
+        try FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: prefix + "/share/cnnclassify", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CNNClassifyBinary.path, toPath: prefix + "/bin/cnnclassify")
+        try FileManager.default.copyItem(atPath: model, toPath: prefix + "/share/cnnclassify/basic.cnnw")
+        let installed = try CNNClassifyBinary.run([image], directory: "/", executable: prefix + "/bin/cnnclassify")
+        XCTAssertEqual(installed.status, 0, installed.stderr)
+        XCTAssertEqual(installed.stdout, fromRepository.stdout)
+
+        let missing = try CNNClassifyBinary.run([image], environment: ["CNNCLASSIFY_MODEL": work.file("nothing.cnnw")], directory: "/")
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains(work.file("nothing.cnnw")), missing.stderr)
+    }
+
     /// PNGs written from t10k give exactly the probabilities the network computes from the IDX bytes.
     func testT10kCropsPassThroughExactly() throws {
         let test = try RealData.load(.test).subset(0..<50)

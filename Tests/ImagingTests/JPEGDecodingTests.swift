@@ -27,11 +27,14 @@ final class JPEGDecodingTests: XCTestCase {
         }
     }
 
-    func testAdobeCMYK() throws {
+    func testAdobeCMYKAndYCCK() throws {
         let cmyk = (0..<16 * 16).flatMap { _ in [255, 128, 255, 200] as [UInt8] }
-        let decoded = try decoder.decode(try ImageEncoder.jpeg(cmyk, width: 16, height: 16, channels: 4, quality: 95))
-        XCTAssertEqual(decoded.layout, .invertedCMYK)
-        assertClose(decoded.pixels, cmyk, tolerance: 3)
+        for ycck in [false, true] {
+            let file = try ImageEncoder.jpeg(cmyk, width: 16, height: 16, channels: 4, quality: 95, ycck: ycck)
+            let decoded = try decoder.decode(file)
+            XCTAssertEqual(decoded.layout, .invertedCMYK)
+            assertClose(decoded.pixels, cmyk, tolerance: 3, "YCCK \(ycck)")
+        }
     }
 
     /// A TIFF block holding only IFD0 with an Orientation entry.

@@ -23,13 +23,13 @@ public enum CNNClassifyBinary {
     /// chatty process can never stall on a full pipe.
     @discardableResult
     public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
-                           stdin: Data? = nil) throws -> CommandResult {
+                           stdin: Data? = nil, executable: String? = nil) throws -> CommandResult {
         let scratch = TemporaryDirectory()
         let paths = ["stdin", "stdout", "stderr"].map(scratch.file)
         _ = FileManager.default.createFile(atPath: paths[0], contents: stdin ?? Data())
         for path in paths.dropFirst() { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: executable ?? path)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }

@@ -60,11 +60,11 @@ cic_status cic_encode_png(const unsigned char *rows, size_t row_bytes, int width
                           int bit_depth, int interlaced, const unsigned char *palette, int palette_size,
                           const unsigned char *trns, int trns_size, cic_buffer *out);
 
-// Encodes a JPEG from 8-bit samples with 1 (gray), 3 (RGB) or 4 (CMYK, stored Adobe-inverted)
-// channels, at `quality` (1-100), progressive or baseline. `exif`/`exif_size` (may be 0) are
-// written as an APP1 segment verbatim, after the "Exif\0\0" header.
+// Encodes a JPEG from 8-bit samples with 1 (gray), 3 (RGB) or 4 (CMYK, Adobe-inverted) channels,
+// at `quality` (1-100), progressive or baseline; CMYK is stored as YCCK when `ycck` is set.
+// `exif`/`exif_size` (may be 0) are written as an APP1 segment after the "Exif\0\0" header.
 cic_status cic_encode_jpeg(const unsigned char *pixels, int width, int height, int channels, int quality,
-                           int progressive, const unsigned char *exif, size_t exif_size, cic_buffer *out);
+                           int progressive, int ycck, const unsigned char *exif, size_t exif_size, cic_buffer *out);
 
 void cic_release_buffer(cic_buffer *buffer);
 
