@@ -6,6 +6,7 @@ public enum LayerSpec: Codable, Equatable, Sendable {
     case flatten
     case dense(Dense.Configuration)
     case dropout(rate: Float)
+    case batchNorm2D(BatchNorm2D.Configuration)
 }
 
 /// A named network layout: the input shape and the layers in order. The last layer's outputs are

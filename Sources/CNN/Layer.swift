@@ -41,6 +41,9 @@ public protocol Layer: AnyObject {
     var inputShape: [Int] { get }
     var outputShape: [Int] { get }
     var parameters: [Parameter] { get }
+    /// Tensors saved with the weights that training does not update by gradient (batch
+    /// normalisation's running statistics).
+    var buffers: [(name: String, tensor: Tensor)] { get }
     /// Multiply–adds per item in the forward pass.
     var multiplyAdds: Int { get }
 
@@ -54,6 +57,7 @@ public protocol Layer: AnyObject {
 
 extension Layer {
     public var parameters: [Parameter] { [] }
+    public var buffers: [(name: String, tensor: Tensor)] { [] }
     public var multiplyAdds: Int { 0 }
 }
 

@@ -32,7 +32,7 @@ public enum ModelFile {
         let json = try JSONEncoder.sorted.encode(header)
         out.append(UInt32(json.count))
         out.append(Array(json))
-        let tensors = network.parameters.map { ($0.name, $0.value) } + extraTensors.sorted { $0.key < $1.key }
+        let tensors = network.savedTensors + extraTensors.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) }
         out.append(UInt32(tensors.count))
         for (name, tensor) in tensors {
             let nameBytes = Array(name.utf8)
@@ -98,12 +98,12 @@ public enum ModelFile {
         } catch {
             throw fail("describes an impossible network: \(error)")
         }
-        for p in network.parameters {
-            guard let t = tensors.removeValue(forKey: p.name) else { throw fail("has no tensor \(p.name), which the \(header.architecture.name) architecture needs") }
-            guard t.shape == p.value.shape else {
-                throw fail("has tensor \(p.name) of shape \(t.shape), but the \(header.architecture.name) architecture needs \(p.value.shape)")
+        for (name, target) in network.savedTensors {
+            guard let t = tensors.removeValue(forKey: name) else { throw fail("has no tensor \(name), which the \(header.architecture.name) architecture needs") }
+            guard t.shape == target.shape else {
+                throw fail("has tensor \(name) of shape \(t.shape), but the \(header.architecture.name) architecture needs \(target.shape)")
             }
-            p.value.copy(from: t)
+            target.copy(from: t)
         }
         guard header.classNames.count == network.classCount else {
             throw fail("names \(header.classNames.count) classes but the network has \(network.classCount) outputs")

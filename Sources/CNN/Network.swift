@@ -23,6 +23,7 @@ public final class Network {
             case .flatten: layer = Flatten(inputShape: shape)
             case .dense(let d): layer = try Dense(d, inputShape: shape, name: name)
             case .dropout(let rate): layer = try Dropout(rate: rate, inputShape: shape, layerIndex: index, name: name)
+            case .batchNorm2D(let b): layer = try BatchNorm2D(b, inputShape: shape, name: name)
             }
             layers.append(layer)
             shape = layer.outputShape
@@ -32,6 +33,11 @@ public final class Network {
         }
         self.layers = layers
         parameters = layers.flatMap(\.parameters)
+    }
+
+    /// Everything a weight file stores, by name: the parameters, then the layers' buffers.
+    public var savedTensors: [(name: String, tensor: Tensor)] {
+        parameters.map { ($0.name, $0.value) } + layers.flatMap(\.buffers)
     }
 
     /// ReLU then max-pooling equals max-pooling then ReLU (ReLU is monotonic), and gradients agree
@@ -55,6 +61,7 @@ public final class Network {
         for layer in layers {
             if let conv = layer as? Conv2D { conv.initialize(random: &random) }
             if let dense = layer as? Dense { dense.initialize(random: &random) }
+            if let norm = layer as? BatchNorm2D { norm.initialize(random: &random) }
         }
     }
 

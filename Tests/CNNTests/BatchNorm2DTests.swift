@@ -1,0 +1,69 @@
+import CNN
+import TestSupport
+import XCTest
+
+final class BatchNorm2DTests: XCTestCase {
+    private func layer(channels: Int, height: Int = 1, width: Int = 2) throws -> BatchNorm2D {
+        let norm = try BatchNorm2D(.init(momentum: 0.5, epsilon: 1e-5), inputShape: [channels, height, width], name: "norm")
+        var random = RandomSource(seed: 1)
+        norm.initialize(random: &random)
+        return norm
+    }
+
+    /// Channel 0 holds 1, 3 (image 0) and 5, 7 (image 1): mean 4, variance 5, so the outputs are
+    /// ±3/√5 and ±1/√5, then scaled by γ = 2 and shifted by β = 1. Channel 1 is constant: 0 → β.
+    func testHandComputedTrainingForwardAndRunningStatistics() throws {
+        let norm = try layer(channels: 2)
+        norm.scale.value.copy(from: Tensor(shape: [2], values: [2, 1]))
+        norm.shift.value.copy(from: Tensor(shape: [2], values: [1, -1]))
+        let input = Tensor(shape: [2, 2, 1, 2], values: [1, 3, 9, 9, 5, 7, 9, 9])
+        let y = norm.forward(input, context: RunContext(training: true, threads: 1)).values
+        let s = Float(5 + 1e-5).squareRoot()
+        let expected: [Float] = [1 - 6 / s, 1 - 2 / s, -1, -1, 1 + 2 / s, 1 + 6 / s, -1, -1]
+        for (a, b) in zip(y, expected) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // Running averages with momentum 0.5: mean 0.5·4, variance 0.5·1 + 0.5·(20/3) (unbiased).
+        XCTAssertEqual(norm.runningMean.values, [2, 4.5])
+        XCTAssertEqual(norm.runningVariance[0], 0.5 + 0.5 * 20 / 3, accuracy: 1e-5)
+        XCTAssertEqual(norm.runningVariance[1], 0.5, accuracy: 1e-6)
+        // Inference uses the running statistics.
+        let inference = norm.forward(Tensor(shape: [1, 2, 1, 2], values: [2, 2, 4.5, 4.5]), context: RunContext(training: false, threads: 1))
+        XCTAssertEqual(inference[0], 1, accuracy: 1e-5)
+        XCTAssertEqual(inference[2], -1, accuracy: 1e-5)
+    }
+
+    func testGradient() throws {
+        let norm = try layer(channels: 3, height: 2, width: 3)
+        norm.scale.value.copy(from: Tensor(shape: [3], values: [0.5, 1.5, -1]))
+        norm.shift.value.copy(from: Tensor(shape: [3], values: [0.1, -0.2, 0.3]))
+        GradientCheck.check(norm, input: GradientCheck.randomTensor([4, 3, 2, 3], seed: 3), threads: 2, step: 1e-2, tolerance: 3e-2)
+    }
+
+    func testSameResultWithAnyThreadCount() throws {
+        let input = GradientCheck.randomTensor([5, 4, 3, 3], seed: 8)
+        let a = try layer(channels: 4, height: 3, width: 3), b = try layer(channels: 4, height: 3, width: 3)
+        XCTAssertEqual(a.forward(input, context: RunContext(training: true, threads: 1)).values,
+                       b.forward(input, context: RunContext(training: true, threads: 2)).values)
+    }
+
+    /// Round trip with trained running statistics, which the weight file must carry.
+    func testWeightFileRoundTripKeepsRunningStatistics() throws {
+        let architecture = Architecture(name: "norm", inputShape: [2, 3, 3], layers: [
+            .batchNorm2D(.init()), .relu, .flatten, .dense(.init(outputs: 2)),
+        ])
+        let network = try Network(architecture)
+        network.initialize(seed: 2)
+        _ = network.forward(GradientCheck.randomTensor([6, 2, 3, 3], seed: 4), context: RunContext(training: true, threads: 1))
+        let directory = TemporaryDirectory()
+        let path = directory.file("norm.cnnw")
+        try ModelFile.write(network, header: ModelHeader(architecture: architecture, classNames: ["a", "b"]), to: path)
+        let loaded = try ModelFile.read(path).network
+        let probe = GradientCheck.randomTensor([3, 2, 3, 3], seed: 5)
+        let context = RunContext(training: false, threads: 1)
+        XCTAssertEqual(loaded.forward(probe, context: context).values, network.forward(probe, context: context).values)
+        let original = network.layers[0] as! BatchNorm2D, restored = loaded.layers[0] as! BatchNorm2D
+        XCTAssertNotEqual(original.runningMean.values, [0, 0])
+        XCTAssertEqual(restored.runningMean.values, original.runningMean.values)
+        XCTAssertEqual(restored.runningVariance.values, original.runningVariance.values)
+        try assertWeightFileRoundTrip(architecture)
+    }
+}
