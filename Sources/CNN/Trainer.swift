@@ -93,6 +93,9 @@ public final class Trainer {
             while state.batch < batchesPerEpoch {
                 let start = state.batch * c.batchSize
                 training.fill(input, labels: &labels, indices: order[start ..< min(start + c.batchSize, order.count)], scale: inputScale)
+                if let augmentation = c.augmentation, !augmentation.isIdentity {
+                    augment(input, with: augmentation, firstPosition: start)
+                }
                 let context = RunContext(training: true, threads: c.threads, randomSeed: batchSeed(epoch: state.epoch, batch: state.batch))
                 let logits = network.forward(input, context: context)
                 let result = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0) }
@@ -135,6 +138,14 @@ public final class Trainer {
             if state.epoch < c.epochs && shouldStop() { return .interrupted }
         }
         return .finished
+    }
+
+    private let augmentationScratch = Tensor()
+
+    private func augment(_ batch: Tensor, with augmentation: Augmentation, firstPosition: Int) {
+        let c = state.configuration
+        augmentation.apply(toBatch: batch, seed: c.seed, epoch: state.epoch, firstPosition: firstPosition,
+                           threads: c.threads, scratch: augmentationScratch)
     }
 
     private func batchSeed(epoch: Int, batch: Int) -> UInt64 {

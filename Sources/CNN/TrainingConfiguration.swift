@@ -10,9 +10,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var schedule: LearningRateSchedule
     public var seed: UInt64
     public var threads: Int
+    /// Random changes to training images; nil (as in files from before it existed) means none.
+    public var augmentation: Augmentation?
 
     public init(epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Float, momentum: Float = 0,
-                weightDecay: Float = 0, schedule: LearningRateSchedule = .constant, seed: UInt64, threads: Int) {
+                weightDecay: Float = 0, schedule: LearningRateSchedule = .constant, seed: UInt64, threads: Int,
+                augmentation: Augmentation? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -22,6 +25,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.schedule = schedule
         self.seed = seed
         self.threads = threads
+        self.augmentation = augmentation
     }
 }
 

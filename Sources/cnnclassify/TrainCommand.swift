@@ -10,6 +10,8 @@ struct Train: ParsableCommand {
             Each architecture brings its own defaults; any option given overrides them.
               basic  two 3×3 convolutions, 128 hidden units (421K parameters): 10 epochs, batch 64,
                      Adam, lr 0.001, cosine schedule, validation on the last 5,000 training images.
+              fashion  three 3×3 convolutions with batch normalisation, 256 hidden units (861K
+                     parameters), for training with --augment-*; the same defaults as basic.
               seed   the original notebook: one 6×6 filter, 121→10 softmax; 50 epochs of per-sample
                      SGD (batch 1, lr 0.01) on the first 5,000 training images, validated on
                      training images 5000..<10000.
@@ -44,7 +46,11 @@ struct Train: ParsableCommand {
     @Option(help: "Learning-rate schedule: constant, step or cosine.") var schedule: ScheduleChoice?
     @Option(help: "With --schedule step: epochs between decays.") var stepEpochs: Int = 5
     @Option(help: "With --schedule step: factor applied at each decay.") var stepFactor: Float = 0.1
-    @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 1
+    @Option(help: "Seed for initialisation, shuffling, dropout and augmentation.") var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Augmentation: shift training images by up to this many pixels.", valueName: "pixels")) var augmentShift: Float = 0
+    @Option(help: ArgumentHelp("Augmentation: scale training images by up to ± this fraction.", valueName: "fraction")) var augmentScale: Float = 0
+    @Flag(help: "Augmentation: mirror half of the training images left to right.") var augmentMirror = false
+    @Option(help: ArgumentHelp("Augmentation: erase a random rectangle with this probability.", valueName: "probability")) var augmentErase: Float = 0
     @Option(help: "Train on at most the first N training images (outside the validation images).") var limit: Int?
     @Option(help: ArgumentHelp("Validation images: N (the last N of the training file) or a range a..<b of it; 0 for none.",
                                valueName: "N|a..<b"))
@@ -68,6 +74,9 @@ struct Train: ParsableCommand {
         }
         if threads <= 0 { throw ValidationError("--threads must be positive") }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--lr must be positive") }
+        if augmentShift < 0 || augmentScale < 0 || augmentScale >= 1 || !(0...1).contains(augmentErase) {
+            throw ValidationError("augmentation needs a shift ≥ 0, a scale in [0, 1) and an erasing probability in [0, 1]")
+        }
     }
 
     mutating func run() throws {
@@ -179,7 +188,12 @@ struct Train: ParsableCommand {
         return TrainingConfiguration(
             epochs: epochs ?? d.epochs, batchSize: batchSize ?? d.batchSize, optimizer: optimizer ?? d.optimizer,
             learningRate: learningRate ?? d.learningRate, momentum: momentum ?? 0, weightDecay: weightDecay ?? 0,
-            schedule: schedule, seed: seed, threads: threads)
+            schedule: schedule, seed: seed, threads: threads,
+            augmentation: augmentation.isIdentity ? nil : augmentation)
+    }
+
+    private var augmentation: Augmentation {
+        Augmentation(maxShift: augmentShift, maxScale: augmentScale, mirror: augmentMirror, erasing: augmentErase)
     }
 
     private func commandLine() -> String {

@@ -1,0 +1,51 @@
+import CNN
+import TestSupport
+import XCTest
+
+final class AugmentationTests: XCTestCase {
+    private func warp(_ values: [Float], height: Int, width: Int, scale: Float = 1, dx: Float = 0, dy: Float = 0, mirror: Bool = false) -> [Float] {
+        let image = Tensor(shape: [height * width], values: values), scratch = Tensor(shape: [height * width])
+        Augmentation.warp(image.data, height: height, width: width, scale: scale, dx: dx, dy: dy, mirror: mirror, scratch: scratch.data)
+        return image.values
+    }
+
+    func testShiftMirrorAndScale() {
+        let image: [Float] = [1, 2, 3, 4, 5, 6]   // 2 rows of 3
+        XCTAssertEqual(warp(image, height: 2, width: 3, dx: 1), [0, 1, 2, 0, 4, 5])
+        XCTAssertEqual(warp(image, height: 2, width: 3, dy: -1), [4, 5, 6, 0, 0, 0])
+        XCTAssertEqual(warp(image, height: 2, width: 3, mirror: true), [3, 2, 1, 6, 5, 4])
+        // Doubling a 3×3 image about its centre spreads the centre pixel half-way to its neighbours.
+        let scaled = warp([0, 0, 0, 0, 8, 0, 0, 0, 0], height: 3, width: 3, scale: 2)
+        XCTAssertEqual(scaled, [2, 4, 2, 4, 8, 4, 2, 4, 2])
+    }
+
+    func testDrawsAreSeededAndErasingZeroesARectangle() {
+        let augmentation = Augmentation(maxShift: 2, maxScale: 0.1, mirror: true, erasing: 1)
+        func run(_ seed: UInt64) -> [Float] {
+            let image = Tensor(shape: [28 * 28], repeating: 1), scratch = Tensor(shape: [28 * 28])
+            var random = RandomSource(seed: seed)
+            augmentation.apply(to: image.data, height: 28, width: 28, scratch: scratch.data, random: &random)
+            return image.values
+        }
+        XCTAssertEqual(run(1), run(1))
+        XCTAssertNotEqual(run(1), run(2))
+        let erased = run(3).filter { $0 == 0 }.count
+        XCTAssertGreaterThanOrEqual(erased, Int(0.02 * 784), "a rectangle of at least 2% is erased")
+        XCTAssertTrue(Augmentation().isIdentity)
+    }
+
+    /// A batch is augmented the same on one thread and on two, and differently in another epoch.
+    func testBatchAugmentationIsIndependentOfThreads() {
+        let augmentation = Augmentation(maxShift: 2, maxScale: 0.1, mirror: true, erasing: 0.5)
+        let source = SyntheticData.images(count: 16)
+        func run(threads: Int, epoch: Int) -> [Float] {
+            let batch = Tensor()
+            var labels: [Int32] = []
+            source.fill(batch, labels: &labels, indices: 0..<16, scale: 1.0 / 255)
+            augmentation.apply(toBatch: batch, seed: 7, epoch: epoch, firstPosition: 32, threads: threads, scratch: Tensor())
+            return batch.values
+        }
+        XCTAssertEqual(run(threads: 1, epoch: 0), run(threads: 2, epoch: 0))
+        XCTAssertNotEqual(run(threads: 1, epoch: 0), run(threads: 1, epoch: 1))
+    }
+}
