@@ -81,13 +81,17 @@ public final class BatchNorm2D: Layer {
             for c in range {
                 let mu: Float, invStd: Float
                 if context.training {
+                    // Float sums within a plane (vectorised), Double across planes.
                     var sum = 0.0, squares = 0.0
                     for n in 0..<batch {
                         let plane = x + (n * channels + c) * positions
+                        var planeSum: Float = 0, planeSquares: Float = 0
                         for i in 0..<positions {
-                            sum += Double(plane[i])
-                            squares += Double(plane[i]) * Double(plane[i])
+                            planeSum += plane[i]
+                            planeSquares += plane[i] * plane[i]
                         }
+                        sum += Double(planeSum)
+                        squares += Double(planeSquares)
                     }
                     let m = sum / Double(count)
                     let variance = max(squares / Double(count) - m * m, 0)

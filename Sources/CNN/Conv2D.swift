@@ -122,20 +122,21 @@ public final class Conv2D: Layer {
     /// Lays out every K×K patch of one image as a column: `[C, H, W]` → `[C·K·K, OH·OW]`.
     private func im2col(_ image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
         let s = configuration.stride
+        // Rows are short (one output row): plain loops here beat calls to memcpy and memset.
         forEachPatchRow { columnRow, imageRow, lo, hi in
             let dst = col + columnRow
             guard let imageRow, lo < hi else {
-                dst.update(repeating: 0, count: outWidth)
+                for ow in 0..<outWidth { dst[ow] = 0 }
                 return
             }
             let src = image + imageRow
-            if lo > 0 { dst.update(repeating: 0, count: lo) }
+            for ow in 0..<lo { dst[ow] = 0 }
             if s == 1 {
-                (dst + lo).update(from: src + lo, count: hi - lo)
+                for ow in lo..<hi { dst[ow] = src[ow] }
             } else {
                 for ow in lo..<hi { dst[ow] = src[ow * s] }
             }
-            if hi < outWidth { (dst + hi).update(repeating: 0, count: outWidth - hi) }
+            for ow in hi..<outWidth { dst[ow] = 0 }
         }
     }
 
