@@ -47,6 +47,9 @@ public protocol Layer: AnyObject {
     /// Multiply–adds per item in the forward pass.
     var multiplyAdds: Int { get }
 
+    /// Draws the layer's parameters from its initialisers (layers without parameters do nothing).
+    func initialize(random: inout RandomSource)
+
     func forward(_ input: Tensor, context: RunContext) -> Tensor
 
     /// Given the gradient of the loss with respect to the last `forward`'s output (which ran with
@@ -58,6 +61,7 @@ public protocol Layer: AnyObject {
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [(name: String, tensor: Tensor)] { [] }
+    public func initialize(random: inout RandomSource) {}
     public var multiplyAdds: Int { 0 }
 }
 

@@ -58,11 +58,7 @@ public final class Network {
     /// Draws every parameter from its layer's initialiser, in layer order, from one seeded stream.
     public func initialize(seed: UInt64) {
         var random = RandomSource(seed: seed, stream: RandomStream.initialisation.rawValue)
-        for layer in layers {
-            if let conv = layer as? Conv2D { conv.initialize(random: &random) }
-            if let dense = layer as? Dense { dense.initialize(random: &random) }
-            if let norm = layer as? BatchNorm2D { norm.initialize(random: &random) }
-        }
+        for layer in layers { layer.initialize(random: &random) }
     }
 
     /// Logits `[N, classes]` for input `[N, C, H, W]`.

@@ -14,7 +14,7 @@ struct CNNClassify: ParsableCommand {
             Examples:
               cnnclassify shirt.png                     # classify (the default command)
               cnnclassify --format tsv photos/ > results.tsv
-              cnnclassify evaluate                      # the shipped model on the t10k test set
+              cnnclassify evaluate                      # the shipped model on t10k
               cnnclassify train --arch basic --epochs 10
               cnnclassify train --arch seed             # the original notebook's network
             """,

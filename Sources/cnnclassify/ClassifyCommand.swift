@@ -23,7 +23,8 @@ struct Classify: ParsableCommand {
               cnnclassify shirt.png
               cnnclassify --top 3 photos/
               cnnclassify --format json *.jpg
-              find . -name '*.png' | cnnclassify --files-from - --format tsv | sort -t$'\\t' -k3 -rn
+              find . -name '*.png' | cnnclassify --files-from - --format tsv
+              cnnclassify --format tsv photos/ | sort -t$'\\t' -k3 -g   # least sure first
               cnnclassify - < shoe.jpg
               ls *.png | cnnclassify --files-from - --shard 2/4      # the second quarter
             """

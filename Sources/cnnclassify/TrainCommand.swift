@@ -7,18 +7,21 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a network on Fashion-MNIST IDX files and write its weight file.",
         discussion: """
-            Each architecture brings its own defaults; any option given overrides them.
-              basic  two 3×3 convolutions, 128 hidden units (421K parameters): 10 epochs, batch 64,
-                     Adam, lr 0.001, cosine schedule, validation on the last 5,000 training images.
-              fashion  three 3×3 convolutions with batch normalisation, 256 hidden units (861K
-                     parameters), for training with --augment-*; the same defaults as basic.
-              seed   the original notebook: one 6×6 filter, 121→10 softmax; 50 epochs of per-sample
-                     SGD (batch 1, lr 0.01) on the first 5,000 training images, validated on
-                     training images 5000..<10000.
+            Each architecture brings its own defaults; options given override them.
+              basic    two 3×3 convolutions, 128 hidden units, 421K parameters:
+                       10 epochs, batch 64, Adam, lr 0.001, cosine schedule,
+                       validation on the last 5,000 training images
+              seed     the original notebook: one 6×6 filter, 121→10 softmax;
+                       50 epochs of per-sample SGD (lr 0.01) on the first
+                       5,000 training images, validated on 5000..<10000
+              fashion  three 3×3 convolutions with batch normalisation, 256
+                       hidden units, 861K parameters, for training with the
+                       --augment-* options; the same defaults as basic
 
-            Progress goes to stderr: a live bar on a terminal, otherwise one line per epoch.
-            Ctrl-C stops at the next batch and saves a checkpoint; continue with --resume FILE.
-            The same seed and --threads give bit-identical weights.
+            Progress goes to stderr: a live bar on a terminal, otherwise one
+            line per epoch. Ctrl-C stops at the next batch and saves a
+            checkpoint; continue with --resume FILE. The same seed and
+            --threads give bit-identical weights.
 
             Examples:
               cnnclassify train --arch basic --epochs 10 --seed 1
