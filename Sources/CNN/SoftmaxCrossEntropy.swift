@@ -40,16 +40,15 @@ public final class SoftmaxCrossEntropy {
         return result
     }
 
-    /// Softmax of each row of `logits` (`[N, classes]`), in place, with the logits divided by
-    /// `temperature` first.
-    public static func softmax(_ logits: Tensor, temperature: Float = 1) {
+    /// Softmax of each row of `logits` (`[N, classes]`), in place.
+    public static func softmax(_ logits: Tensor) {
         let batch = logits.shape[0], classes = logits.shape[1]
         for n in 0..<batch {
             let row = logits.data + n * classes
             let (maxValue, _) = argmax(row, classes)
             var sum: Float = 0
             for c in 0..<classes {
-                row[c] = exp((row[c] - maxValue) / temperature)
+                row[c] = exp(row[c] - maxValue)
                 sum += row[c]
             }
             for c in 0..<classes { row[c] /= sum }
