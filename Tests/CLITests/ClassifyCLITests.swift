@@ -167,6 +167,18 @@ final class ClassifyCLITests: XCTestCase {
         }
     }
 
+    /// The committed samples, classified by the shipped model as Samples/README.md says.
+    func testSamplesGolden() throws {
+        let result = try CNNClassifyBinary.run(["Samples/"], directory: repositoryRoot)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, """
+            Samples/boot.png: Ankle boot 0.9999
+            Samples/dress-cutout.png: Dress 1.0000
+            Samples/sneaker-photo.png: Sneaker 1.0000
+
+            """)
+    }
+
     /// Without --model the shipped model is found from the repository, from an installed layout
     /// (`bin/` beside `share/cnnclassify/`), and from $CNNCLASSIFY_MODEL.
     func testModelIsFoundWithoutFlags() throws {
