@@ -37,7 +37,7 @@ public struct ImageDecoder: Sendable {
             }
         }
         defer { cic_release(&result) }
-        let message = withUnsafeBytes(of: result.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let message = codecMessage(result.message)
         let name = format == .png ? "PNG" : "JPEG"
         switch status {
         case CIC_OK: break
@@ -64,4 +64,9 @@ public enum ImageError: Error, Equatable, CustomStringConvertible {
         case .tooLarge(let reason): reason + " (raise it with --max-pixels)"
         }
     }
+}
+
+/// The NUL-terminated message a CImageCodecs call left in its fixed-size buffer.
+func codecMessage<Buffer>(_ buffer: Buffer) -> String {
+    withUnsafeBytes(of: buffer) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
 }

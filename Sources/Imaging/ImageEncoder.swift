@@ -44,7 +44,7 @@ public enum ImageEncoder {
     private static func take(_ buffer: inout cic_buffer, _ status: cic_status) throws(ImageError) -> [UInt8] {
         defer { cic_release_buffer(&buffer) }
         guard status == CIC_OK else {
-            throw .unreadable(withUnsafeBytes(of: buffer.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+            throw .unreadable(codecMessage(buffer.message))
         }
         return Array(UnsafeBufferPointer(start: buffer.data, count: buffer.size))
     }
