@@ -66,6 +66,12 @@ public final class BatchNorm2D: Layer {
         runningVariance.buffer.update(repeating: 1)
     }
 
+    /// Inference maps each channel through `a·x + b`; these are `a` and `b` per channel.
+    public var inferenceAffine: (scale: [Float], shift: [Float]) {
+        let a = (0..<channels).map { scale.value[$0] / (runningVariance[$0] + configuration.epsilon).squareRoot() }
+        return (a, (0..<channels).map { shift.value[$0] - a[$0] * runningMean[$0] })
+    }
+
     // MARK: forward
 
     public func forward(_ input: Tensor, context: RunContext) -> Tensor {

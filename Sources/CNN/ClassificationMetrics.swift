@@ -42,6 +42,16 @@ public struct ClassificationMetrics: Codable, Equatable, Sendable {
         self.confusion = confusion
     }
 
+    /// Metrics of the highest logit of each row (`labels.count` rows of one logit per class).
+    public init(classNames: [String], labels: [Int], logits: [Float]) {
+        let k = classNames.count
+        precondition(logits.count == labels.count * k)
+        let predictions = logits.withUnsafeBufferPointer { all in
+            labels.indices.map { SoftmaxCrossEntropy.argmax(all.baseAddress! + $0 * k, k).1 }
+        }
+        self.init(classNames: classNames, labels: labels, predictions: predictions)
+    }
+
     /// The Wilson score interval, which stays inside [0, 1] and behaves near 0% and 100%.
     public static func wilsonInterval(successes: Int, trials: Int, z: Double = 1.959964) -> [Double] {
         guard trials > 0 else { return [0, 1] }

@@ -25,4 +25,64 @@ extension Network {
         let n = Double(max(images.count, 1))
         return (lossSum / n, Double(correct) / n)
     }
+
+    /// The logits of every image, row after row (`images.count × classCount` values).
+    public func logits(_ images: LabeledImages, scale: Float, threads: Int) -> [Float] {
+        var all: [Float] = []
+        all.reserveCapacity(images.count * classCount)
+        forEachBatchOfLogits(images, scale: scale, threads: threads) { _, logits, _ in
+            all.append(contentsOf: UnsafeBufferPointer(start: logits.data, count: logits.count))
+        }
+        return all
+    }
+
+    /// The same function for inference, with each batch normalisation that follows a convolution
+    /// folded into that convolution's weights and bias: one pass over the activations less per
+    /// pair, and the same outputs up to rounding. Networks without such pairs come back as they are.
+    public func foldingBatchNormalisation() throws -> Network {
+        var specs: [LayerSpec] = []
+        var index = 0
+        while index < architecture.layers.count {
+            if case .conv2D(var conv) = architecture.layers[index], index + 1 < architecture.layers.count,
+               case .batchNorm2D = architecture.layers[index + 1] {
+                if conv.bias == .none { conv.bias = .tied }
+                specs.append(.conv2D(conv))
+                index += 2
+            } else {
+                specs.append(architecture.layers[index])
+                index += 1
+            }
+        }
+        guard specs.count < architecture.layers.count else { return self }
+        let folded = try Network(Architecture(name: architecture.name, inputShape: architecture.inputShape, layers: specs))
+        var source = 0
+        for target in folded.layers {
+            if let conv = layers[source] as? Conv2D, source + 1 < layers.count, let norm = layers[source + 1] as? BatchNorm2D {
+                Self.fold(conv, norm, into: target as! Conv2D)
+                source += 2
+            } else {
+                for (from, to) in zip(layers[source].parameters, target.parameters) { to.value.copy(from: from.value) }
+                for (from, to) in zip(layers[source].buffers, target.buffers) { to.tensor.copy(from: from.tensor) }
+                source += 1
+            }
+        }
+        return folded
+    }
+
+    /// `a·(W∗x + b) + c = (a·W)∗x + (a·b + c)`, per output channel.
+    private static func fold(_ conv: Conv2D, _ norm: BatchNorm2D, into target: Conv2D) {
+        let (a, c) = norm.inferenceAffine
+        let filters = a.count
+        let weightsPerFilter = conv.weight.value.count / filters
+        let biasPerFilter = target.bias!.value.count / filters
+        for f in 0..<filters {
+            for i in 0..<weightsPerFilter {
+                target.weight.value[f * weightsPerFilter + i] = a[f] * conv.weight.value[f * weightsPerFilter + i]
+            }
+            for i in 0..<biasPerFilter {
+                let b = conv.bias.map { $0.value[f * biasPerFilter + i] } ?? 0
+                target.bias!.value[f * biasPerFilter + i] = a[f] * b + c[f]
+            }
+        }
+    }
 }

@@ -5,15 +5,18 @@ public struct ModelHeader: Codable, Equatable, Sendable {
     public var classNames: [String]
     public var input: InputConvention
     public var training: TrainingRecord?
+    /// How logits become probabilities and answers get flagged; fitted after training.
+    public var calibration: Calibration?
     /// Present in checkpoints only: where training stopped and how it was configured.
     public var checkpoint: TrainingState?
 
     public init(architecture: Architecture, classNames: [String], input: InputConvention = .fashionMNIST,
-                training: TrainingRecord? = nil, checkpoint: TrainingState? = nil) {
+                training: TrainingRecord? = nil, calibration: Calibration? = nil, checkpoint: TrainingState? = nil) {
         self.architecture = architecture
         self.classNames = classNames
         self.input = input
         self.training = training
+        self.calibration = calibration
         self.checkpoint = checkpoint
     }
 }

@@ -40,21 +40,6 @@ public final class SoftmaxCrossEntropy {
         return result
     }
 
-    /// Softmax of each row of `logits` (`[N, classes]`), in place.
-    public static func softmax(_ logits: Tensor) {
-        let batch = logits.shape[0], classes = logits.shape[1]
-        for n in 0..<batch {
-            let row = logits.data + n * classes
-            let (maxValue, _) = argmax(row, classes)
-            var sum: Float = 0
-            for c in 0..<classes {
-                row[c] = exp(row[c] - maxValue)
-                sum += row[c]
-            }
-            for c in 0..<classes { row[c] /= sum }
-        }
-    }
-
     /// The largest value of a row and its first index.
     public static func argmax(_ row: UnsafePointer<Float>, _ count: Int) -> (Float, Int) {
         var best = 0

@@ -27,6 +27,7 @@ public final class ClassificationPipeline {
     }
 
     private var side: Int { header.input.height }
+    private var calibration: Calibration { header.calibration ?? .uncalibrated }
 
     /// Classifies `inputs`, calling `report` once per input, in order. Standard input is read
     /// from `standardInput` (once; a second `-` gets nothing).
@@ -51,18 +52,19 @@ public final class ClassificationPipeline {
                 guard case .success(let pixels) = prepared[index]! else { continue }
                 for p in 0..<imageSize { batch[row * imageSize + p] = Float(pixels[p]) * header.input.scale }
             }
-            var probabilities: [[Float]] = []
+            var answers: [Calibration.Assessment] = []
             if !good.isEmpty {
                 let logits = network.forward(batch, context: RunContext(training: false, threads: threads))
-                SoftmaxCrossEntropy.softmax(logits)
                 let classes = logits.shape[1]
-                probabilities = (0..<good.count).map { Array(UnsafeBufferPointer(start: logits.data + $0 * classes, count: classes)) }
+                answers = (0..<good.count).map { calibration.assess(UnsafeBufferPointer(start: logits.data + $0 * classes, count: classes)) }
             }
             var next = 0
             for (i, input) in window.enumerated() {
                 switch prepared[i]! {
                 case .success:
-                    report(start + i, .classified(Prediction(input: input, probabilities: probabilities[next])))
+                    let answer = answers[next]
+                    report(start + i, .classified(Prediction(input: input, probabilities: answer.probabilities,
+                                                             uncertain: answer.uncertain, unusual: answer.unusual)))
                     next += 1
                 case .failure(let error):
                     report(start + i, .failed(input, error.description))

@@ -3,6 +3,13 @@ public struct Prediction: Sendable {
     public var input: ClassifierInput
     /// One probability per class, in label order; they sum to 1.
     public var probabilities: [Float]
+    /// The top probability is below the model's minimum confidence.
+    public var uncertain: Bool = false
+    /// The input is unlike the training images (see `Calibration`).
+    public var unusual: Bool = false
+
+    /// Either reason to doubt the answer.
+    public var lowConfidence: Bool { uncertain || unusual }
 
     public var label: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
     public var probability: Float { probabilities[label] }

@@ -18,8 +18,8 @@ public struct PredictionFormatter: Sendable {
     /// The header row, for the formats that have one.
     public var header: String? {
         switch format {
-        case .tsv: (["path", "class", "probability"] + classNames).map(tsvField).joined(separator: "\t")
-        case .csv: (["path", "class", "probability"] + classNames).map(csvField).joined(separator: ",")
+        case .tsv: (Self.leadingColumns + classNames).map(tsvField).joined(separator: "\t")
+        case .csv: (Self.leadingColumns + classNames).map(csvField).joined(separator: ",")
         case .text, .json: nil
         }
     }
@@ -27,18 +27,31 @@ public struct PredictionFormatter: Sendable {
     public func line(_ p: Prediction) -> String {
         let name = p.input.name, predicted = classNames[p.label]
         let probabilities = p.probabilities.map(Self.decimal)
+        let leading = [name, predicted, Self.decimal(p.probability), String(p.lowConfidence)]
         switch format {
         case .text:
             let ranked = p.ranking.prefix(top).map { "\(classNames[$0]) \(String(format: "%.4f", p.probabilities[$0]))" }
-            return "\(name): " + ranked.joined(separator: ", ")
+            return "\(name): " + ranked.joined(separator: ", ") + Self.doubt(p)
         case .tsv:
-            return ([name, predicted, Self.decimal(p.probability)].map(tsvField) + probabilities).joined(separator: "\t")
+            return (leading.map(tsvField) + probabilities).joined(separator: "\t")
         case .csv:
-            return ([name, predicted, Self.decimal(p.probability)].map(csvField) + probabilities).joined(separator: ",")
+            return (leading.map(csvField) + probabilities).joined(separator: ",")
         case .json:
             let byClass = zip(classNames, probabilities).map { "\(jsonString($0)):\($1)" }.joined(separator: ",")
             return "{\"path\":\(jsonString(name)),\"label\":\(p.label),\"class\":\(jsonString(predicted)),"
-                + "\"probability\":\(Self.decimal(p.probability)),\"probabilities\":{\(byClass)}}"
+                + "\"probability\":\(Self.decimal(p.probability)),\"low_confidence\":\(p.lowConfidence),"
+                + "\"unusual\":\(p.unusual),\"probabilities\":{\(byClass)}}"
+        }
+    }
+
+    static let leadingColumns = ["path", "class", "probability", "low_confidence"]
+
+    /// Why the text format doubts an answer, if it does.
+    private static func doubt(_ p: Prediction) -> String {
+        switch (p.uncertain, p.unusual) {
+        case (_, true): "  [low confidence: unlike the training images]"
+        case (true, false): "  [low confidence]"
+        case (false, false): ""
         }
     }
 

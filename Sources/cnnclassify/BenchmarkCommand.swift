@@ -82,8 +82,9 @@ struct Benchmark: ParsableCommand {
             let png = try ImageEncoder.grayPNG(Array(images.pixels[i * 784 ..< (i + 1) * 784]), width: 28, height: 28)
             try AtomicFile.write(png, to: String(format: "%@/pngs/%05d.png", folder, i))
         }
+        let network = try model.network.foldingBatchNormalisation()
         let folderRates = (0..<repeats).map { _ in
-            let pipeline = ClassificationPipeline(network: model.network, header: model.header)
+            let pipeline = ClassificationPipeline(network: network, header: model.header)
             pipeline.threads = threads
             var classified = 0
             let seconds = time {

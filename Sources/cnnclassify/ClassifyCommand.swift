@@ -127,7 +127,7 @@ struct Classify: ParsableCommand {
         }
         if let shard { all = InputList.shard(all, part: shard.part, of: shard.parts) }
 
-        let pipeline = ClassificationPipeline(network: contents.network, header: contents.header)
+        let pipeline = ClassificationPipeline(network: try contents.network.foldingBatchNormalisation(), header: contents.header)
         pipeline.decoder.maxPixels = maxPixels
         pipeline.preprocessor = Preprocessor(mode: preprocess == .fashion ? .fashion : .none,
                                              polarity: Preprocessor.Polarity(rawValue: invert.rawValue)!)

@@ -62,25 +62,23 @@ struct Evaluate: ParsableCommand {
             selected = range.range
             all = all.subset(selected)
         }
-        let network = contents.network
-        var predictions: [Int] = []
-        predictions.reserveCapacity(all.count)
-        network.forEachBatchOfLogits(all, scale: input.scale, threads: threads) { _, logits, _ in
-            let classes = logits.shape[1]
-            for n in 0..<logits.shape[0] {
-                predictions.append(SoftmaxCrossEntropy.argmax(logits.data + n * classes, classes).1)
-            }
-        }
-        let metrics = ClassificationMetrics(classNames: contents.header.classNames, labels: all.labels.map(Int.init), predictions: predictions)
+        let network = try contents.network.foldingBatchNormalisation()
+        let logits = network.logits(all, scale: input.scale, threads: threads)
+        let labels = all.labels.map(Int.init)
+        let metrics = ClassificationMetrics(classNames: contents.header.classNames, labels: labels, logits: logits)
+        let calibration = CalibrationReport(contents.header.calibration ?? .uncalibrated, logits: logits, labels: labels)
         switch format {
         case .json:
             let report = EvaluationReport(model: modelPath, architecture: contents.header.architecture.name,
-                                          images: dataset.imagesPath, range: [selected.lowerBound, selected.upperBound], metrics: metrics)
+                                          images: dataset.imagesPath, range: [selected.lowerBound, selected.upperBound], metrics: metrics,
+                                          calibration: calibration)
             print(String(decoding: try JSONEncoder.sortedKeys.encode(report), as: UTF8.self))
         case .text:
             print("model:    \(modelPath) (\(contents.header.architecture.name), \(grouped(network.parameterCount)) parameters)")
             print("data:     \(dataset.imagesPath), images \(selected.lowerBound)..<\(selected.upperBound)")
             print(textReport(metrics))
+            print("")
+            print(calibration.text)
         }
     }
 
@@ -90,6 +88,52 @@ struct Evaluate: ParsableCommand {
         var images: String
         var range: [Int]
         var metrics: ClassificationMetrics
+        var calibration: CalibrationReport
+    }
+
+    /// How well the probabilities match the accuracy, and what the low-confidence flag catches.
+    struct CalibrationReport: Codable {
+        var temperature: Float
+        /// Expected calibration error with plain softmax and with the model's temperature.
+        var errorBefore: Double
+        var errorAfter: Double
+        var images: Int
+        var flagged: Int
+        var flaggedAccuracy: Double?
+        var unflaggedAccuracy: Double?
+
+        init(_ calibration: Calibration, logits: [Float], labels: [Int]) {
+            let classes = logits.count / max(labels.count, 1)
+            temperature = calibration.temperature
+            images = labels.count
+            errorBefore = Calibration.uncalibrated.expectedCalibrationError(logits: logits, classes: classes, labels: labels)
+            errorAfter = calibration.expectedCalibrationError(logits: logits, classes: classes, labels: labels)
+            var counts = (flagged: 0, flaggedRight: 0, unflaggedRight: 0)
+            logits.withUnsafeBufferPointer { all in
+                for (n, label) in labels.enumerated() {
+                    let answer = calibration.assess(UnsafeBufferPointer(rebasing: all[n * classes ..< (n + 1) * classes]))
+                    let right = answer.probabilities.indices.max { answer.probabilities[$0] < answer.probabilities[$1] } == label
+                    if answer.lowConfidence {
+                        counts.flagged += 1
+                        if right { counts.flaggedRight += 1 }
+                    } else if right {
+                        counts.unflaggedRight += 1
+                    }
+                }
+            }
+            flagged = counts.flagged
+            flaggedAccuracy = flagged == 0 ? nil : Double(counts.flaggedRight) / Double(flagged)
+            unflaggedAccuracy = flagged == labels.count ? nil : Double(counts.unflaggedRight) / Double(labels.count - flagged)
+        }
+
+        var text: String {
+            let share = flagged == 0 ? "" : " (\(percent(Double(flagged) / Double(images))))"
+            var lines = ["calibration: temperature \(fixed(Double(temperature), 3)); expected calibration error \(percent(errorBefore)) with plain softmax, \(percent(errorAfter)) calibrated"]
+            lines.append("low confidence: \(grouped(flagged)) images flagged\(share)"
+                + (flaggedAccuracy.map { ", \(percent($0)) of them right" } ?? "")
+                + (unflaggedAccuracy.map { "; \(percent($0)) right among the others" } ?? ""))
+            return lines.joined(separator: "\n")
+        }
     }
 
     private func textReport(_ m: ClassificationMetrics) -> String {

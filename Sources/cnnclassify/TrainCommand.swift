@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
                                discussion: "Default: $FASHION_MNIST_DIR, else \(FashionMNIST.systemDirectory)."))
     var data: String?
 
-    @Option(help: "Architecture: basic or seed.")
+    @Option(help: "Architecture: basic, seed or fashion.")
     var arch: String = "basic"
 
     @Option(help: "Initialisation: default (He/Glorot) or notebook (the seed notebook's randn/rand).")
@@ -151,7 +151,13 @@ struct Train: ParsableCommand {
             throw ExitCode(130)
         }
 
-        let validationAccuracy = validationSet.map { network.measure($0, scale: header.input.scale, threads: threads).accuracy }
+        var validationAccuracy: Double?
+        if let validationSet {
+            let logits = network.logits(validationSet, scale: header.input.scale, threads: threads)
+            let labels = validationSet.labels.map(Int.init)
+            header.calibration = Calibration.fit(logits: logits, classes: network.classCount, labels: labels)
+            validationAccuracy = ClassificationMetrics(classNames: header.classNames, labels: labels, logits: logits).accuracy
+        }
         var testAccuracy: Double?
         var checksums = trainFile.checksums
         if let test = try? FashionMNIST.load(.test, from: directory) {
@@ -168,6 +174,7 @@ struct Train: ParsableCommand {
         try? FileManager.default.removeItem(atPath: checkpointPath)
         var summary = "wrote \(outputPath): trained in \(fixed(trainer.state.seconds, 1)) s"
         if let validationAccuracy { summary += ", validation accuracy \(percent(validationAccuracy))" }
+        if let t = header.calibration?.temperature { summary += ", temperature \(fixed(Double(t), 3))" }
         if let testAccuracy { summary += ", t10k accuracy \(percent(testAccuracy))" }
         print(summary + " (wall time \(fixed(Date().timeIntervalSince(start), 1)) s)")
     }

@@ -67,6 +67,11 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(header.training?.dataChecksums.count, 4)
         XCTAssertNotNil(header.training?.testAccuracy)
         XCTAssertTrue(header.training?.command.hasPrefix("cnnclassify train --data") ?? false)
+        // Calibrated on the validation images after training.
+        let calibration = try XCTUnwrap(header.calibration)
+        XCTAssertGreaterThan(calibration.temperature, 0)
+        XCTAssertNotNil(calibration.maximumEnergy)
+        XCTAssertNotNil(calibration.validationErrorAfter)
     }
 
     func testJSONLogAndEvaluateFormats() throws {
@@ -86,6 +91,11 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(confusion.count, 10)
         XCTAssertEqual(confusion.flatMap { $0 }.reduce(0, +), 100)
         XCTAssertEqual((metrics["classes"] as! [Any]).count, 10)
+        let calibration = report["calibration"] as! [String: Any]
+        XCTAssertEqual(calibration["images"] as? Int, 100)
+        XCTAssertEqual(Float(calibration["temperature"] as! Double), try ModelFile.read(model).header.calibration?.temperature)
+        XCTAssertNotNil(calibration["errorBefore"] as? Double)
+        XCTAssertNotNil(calibration["errorAfter"] as? Double)
 
         let text = try run(["evaluate", "--model", model, "--data", Self.data.path, "--range", "10..<60"])
         XCTAssertEqual(text.status, 0, text.stderr)
@@ -93,6 +103,8 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("/50)"), text.stdout)
         XCTAssertTrue(text.stdout.contains("confusion matrix"))
         XCTAssertTrue(text.stdout.contains("Ankle boot"))
+        XCTAssertTrue(text.stdout.contains("expected calibration error"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("low confidence: "), text.stdout)
     }
 
     func testBadModelFileExitsWith2AndNamesIt() throws {

@@ -33,9 +33,12 @@ final class ClassifyCLITests: XCTestCase {
         let lines = result.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.map { String($0.prefix { $0 != ":" }) }, order)
         for line in lines {
-            let (name, value) = (line.split(separator: ": ")[1].dropLast(7), line.suffix(6))
+            // "PATH: CLASS 0.1234", then "  [low confidence]" when the top probability is below 0.5.
+            let answer = line.split(separator: ": ")[1].split(separator: "  [").map(String.init)
+            let (name, value) = (answer[0].dropLast(7), answer[0].suffix(6))
             XCTAssertTrue(classNames.contains(String(name)), line)
-            XCTAssertNotNil(Double(value), line)
+            let probability = try XCTUnwrap(Double(value), line)
+            XCTAssertEqual(answer.count == 2, probability < 0.5, line)
         }
         let top3 = try classify(["--top", "3", files[0]]).stdout
         XCTAssertEqual(top3.split(separator: ",").count, 3, top3)
@@ -49,20 +52,22 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertEqual(tsv.status, 0, tsv.stderr)
         let rows = tsv.stdout.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
         XCTAssertEqual(rows.count, 4)
-        XCTAssertEqual(rows[0].map(String.init), ["path", "class", "probability"] + classNames)
+        XCTAssertEqual(rows[0].map(String.init), ["path", "class", "probability", "low_confidence"] + classNames)
         for (row, file) in zip(rows.dropFirst(), files) {
-            XCTAssertEqual(row.count, 13)
+            XCTAssertEqual(row.count, 14)
             XCTAssertEqual(String(row[0]), file)
-            let probabilities = row[3...].map { Double($0)! }
+            let probabilities = row[4...].map { Double($0)! }
             XCTAssertEqual(probabilities.reduce(0, +), 1, accuracy: 1e-5)
             XCTAssertEqual(Double(row[2])!, probabilities.max()!)
+            // The basic model has no fitted calibration: only the probability rule applies.
+            XCTAssertEqual(String(row[3]), String(probabilities.max()! < 0.5))
             XCTAssertEqual(String(row[1]), classNames[probabilities.firstIndex(of: probabilities.max()!)!])
         }
 
         let csv = try classify(["--format", "csv"] + files)
         let csvRows = csv.stdout.split(separator: "\n")
         XCTAssertEqual(csvRows.count, 4)
-        XCTAssertTrue(csvRows.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 13 })
+        XCTAssertTrue(csvRows.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 14 })
 
         let json = try classify(["--format", "json"] + files)
         let objects = try json.stdout.split(separator: "\n").map {
@@ -77,6 +82,8 @@ final class ClassifyCLITests: XCTestCase {
             XCTAssertEqual(Set(byClass.keys), Set(classNames))
             XCTAssertEqual(byClass.values.reduce(0, +), 1, accuracy: 1e-5)
             XCTAssertEqual(object["probability"] as! Double, byClass[classNames[label]]!)
+            XCTAssertEqual(object["low_confidence"] as? Bool, (object["probability"] as! Double) < 0.5)
+            XCTAssertEqual(object["unusual"] as? Bool, false)
         }
     }
 
@@ -210,14 +217,15 @@ final class ClassifyCLITests: XCTestCase {
         }
         let result = try classify(["--format", "tsv"] + files)
         XCTAssertEqual(result.status, 0, result.stderr)
-        let printed = result.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t")[3...].joined(separator: " ") }
+        let printed = result.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t")[4...].joined(separator: " ") }
 
-        let network = try ModelFile.read(model).network
-        var expected: [String] = []
-        network.forEachBatchOfLogits(test, scale: 1.0 / 255, threads: 2) { _, logits, _ in
-            SoftmaxCrossEntropy.softmax(logits)
-            for n in 0..<logits.shape[0] {
-                expected.append((0..<10).map { String(format: "%.6f", logits[n * 10 + $0]) }.joined(separator: " "))
+        let contents = try ModelFile.read(model)
+        let logits = contents.network.logits(test, scale: 1.0 / 255, threads: 2)
+        let calibration = contents.header.calibration ?? .uncalibrated
+        let expected = logits.withUnsafeBufferPointer { all in
+            (0..<50).map { n in
+                calibration.assess(UnsafeBufferPointer(rebasing: all[n * 10 ..< (n + 1) * 10])).probabilities
+                    .map { String(format: "%.6f", $0) }.joined(separator: " ")
             }
         }
         XCTAssertEqual(printed, expected)

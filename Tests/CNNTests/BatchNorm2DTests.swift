@@ -66,4 +66,32 @@ final class BatchNorm2DTests: XCTestCase {
         XCTAssertEqual(restored.runningVariance.values, original.runningVariance.values)
         try assertWeightFileRoundTrip(architecture)
     }
+
+    /// The fashion network folded for inference gives the same logits as the unfolded one, after
+    /// training steps have moved the running statistics away from 0 and 1; conv layers with
+    /// batch norm after them gain a bias, and the batch norm layers are gone.
+    func testFoldingIntoConvolutionKeepsOutputs() throws {
+        let network = try Network(.fashion)
+        network.initialize(seed: 4)
+        for layer in network.layers {
+            guard let norm = layer as? BatchNorm2D else { continue }
+            for c in 0..<norm.scale.value.count {
+                norm.scale.value[c] = 0.5 + Float(c % 7) * 0.2
+                norm.shift.value[c] = Float(c % 5) * 0.1 - 0.2
+            }
+        }
+        for seed: UInt64 in 1...3 {
+            _ = network.forward(GradientCheck.randomTensor([8, 1, 28, 28], seed: seed), context: RunContext(training: true, threads: 2))
+        }
+        let folded = try network.foldingBatchNormalisation()
+        XCTAssertFalse(folded.layers.contains { $0 is BatchNorm2D })
+        XCTAssertEqual(folded.layers.count, network.layers.count - 3)
+        XCTAssertTrue(folded.layers.compactMap { $0 as? Conv2D }.allSatisfy { $0.bias != nil })
+        let probe = GradientCheck.randomTensor([4, 1, 28, 28], seed: 9)
+        let expected = network.forward(probe, context: RunContext(training: false, threads: 2)).values
+        let actual = folded.forward(probe, context: RunContext(training: false, threads: 2)).values
+        for (a, b) in zip(actual, expected) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
+        let basic = try Network(.basic)
+        XCTAssertTrue(try basic.foldingBatchNormalisation() === basic, "nothing to fold")
+    }
 }

@@ -1,0 +1,123 @@
+import Foundation
+
+/// Temperature scaling (Guo et al., 2017) and the rules that flag doubtful answers, fitted on
+/// validation images after training and stored in the weight file.
+///
+/// Probabilities are `softmax(logits / temperature)`. One temperature for all classes keeps the
+/// ranking, so accuracy does not change, while the probabilities come to match how often the
+/// network is right. An answer is flagged *low confidence* when its top probability is below
+/// `minimumConfidence`, or when the input is *unusual*: its free energy `−T·log Σᵢ exp(zᵢ/T)` is
+/// higher than that of 99% of the validation images (Liu et al., 2020). Inputs unlike the training
+/// images tend to excite no class strongly, which shows as high energy.
+public struct Calibration: Codable, Equatable, Sendable {
+    public var temperature: Float
+    public var minimumConfidence: Float
+    /// Energies above this are unusual; `nil` for models without a fitted calibration.
+    public var maximumEnergy: Float?
+    /// Expected calibration error on the validation images at temperature 1 and at `temperature`.
+    public var validationErrorBefore: Double?
+    public var validationErrorAfter: Double?
+
+    /// What models without a fitted calibration use: plain softmax, and only the probability rule.
+    public static let uncalibrated = Calibration(temperature: 1, minimumConfidence: defaultMinimumConfidence, maximumEnergy: nil)
+    /// Below an even chance the answer is more likely wrong than right.
+    public static let defaultMinimumConfidence: Float = 0.5
+    /// The share of validation images the energy rule may flag.
+    public static let unusualFraction = 0.01
+
+    public init(temperature: Float, minimumConfidence: Float, maximumEnergy: Float?,
+                validationErrorBefore: Double? = nil, validationErrorAfter: Double? = nil) {
+        self.temperature = temperature
+        self.minimumConfidence = minimumConfidence
+        self.maximumEnergy = maximumEnergy
+        self.validationErrorBefore = validationErrorBefore
+        self.validationErrorAfter = validationErrorAfter
+    }
+
+    /// The network's answer for one row of logits.
+    public struct Assessment: Sendable {
+        public var probabilities: [Float]
+        public var energy: Float
+        /// The top probability is below `minimumConfidence`.
+        public var uncertain: Bool
+        /// The energy is above `maximumEnergy`.
+        public var unusual: Bool
+        public var lowConfidence: Bool { uncertain || unusual }
+    }
+
+    public func assess(_ logits: UnsafeBufferPointer<Float>) -> Assessment {
+        let (probabilities, logSumExp) = Self.softmax(logits, temperature: temperature)
+        let energy = -temperature * logSumExp
+        return Assessment(probabilities: probabilities, energy: energy,
+                          uncertain: (probabilities.max() ?? 0) < minimumConfidence,
+                          unusual: maximumEnergy.map { energy > $0 } ?? false)
+    }
+
+    /// `softmax(z / T)` and `log Σ exp(zᵢ / T)`, computed from the largest logit so nothing overflows.
+    static func softmax(_ logits: UnsafeBufferPointer<Float>, temperature: Float) -> ([Float], Float) {
+        let top = logits.max() ?? 0
+        var exponentials = logits.map { exp(($0 - top) / temperature) }
+        let sum = exponentials.reduce(0, +)
+        for i in exponentials.indices { exponentials[i] /= sum }
+        return (exponentials, top / temperature + log(sum))
+    }
+
+    /// Fits the temperature that minimises the cross-entropy of `logits` (`labels.count` rows of
+    /// `classes` values) and the energy threshold, and measures the calibration error before and after.
+    public static func fit(logits: [Float], classes: Int, labels: [Int]) -> Calibration {
+        precondition(logits.count == labels.count * classes && !labels.isEmpty)
+        let temperature = Float(fittedTemperature(logits: logits, classes: classes, labels: labels))
+        var fitted = Calibration(temperature: temperature, minimumConfidence: defaultMinimumConfidence, maximumEnergy: nil)
+        let energies = logits.withUnsafeBufferPointer { all in
+            labels.indices.map { fitted.assess(UnsafeBufferPointer(rebasing: all[$0 * classes ..< ($0 + 1) * classes])).energy }
+        }.sorted()
+        fitted.maximumEnergy = energies[min(energies.count - 1, Int((Double(energies.count) * (1 - unusualFraction)).rounded(.down)))]
+        fitted.validationErrorBefore = uncalibrated.expectedCalibrationError(logits: logits, classes: classes, labels: labels)
+        fitted.validationErrorAfter = fitted.expectedCalibrationError(logits: logits, classes: classes, labels: labels)
+        return fitted
+    }
+
+    /// The negative log-likelihood is convex in β = 1/T, so a golden-section search over β finds
+    /// its minimum; the bracket allows temperatures from 0.05 to 20.
+    private static func fittedTemperature(logits: [Float], classes: Int, labels: [Int]) -> Double {
+        func loss(_ beta: Double) -> Double {
+            var total = 0.0
+            for (n, label) in labels.enumerated() {
+                let row = logits[n * classes ..< (n + 1) * classes].map { Double($0) * beta }
+                let top = row.max()!
+                total += top + log(row.reduce(0) { $0 + exp($1 - top) }) - row[label]
+            }
+            return total
+        }
+        let ratio = (5.0.squareRoot() - 1) / 2
+        var low = 0.05, high = 20.0
+        var a = high - ratio * (high - low), b = low + ratio * (high - low)
+        var lossA = loss(a), lossB = loss(b)
+        while high - low > 1e-5 {
+            if lossA < lossB {
+                high = b; b = a; lossB = lossA
+                a = high - ratio * (high - low); lossA = loss(a)
+            } else {
+                low = a; a = b; lossA = lossB
+                b = low + ratio * (high - low); lossB = loss(b)
+            }
+        }
+        return 2 / (low + high)
+    }
+
+    /// Expected calibration error: the top probabilities put in `bins` equal-width bins, and the
+    /// gap between each bin's mean confidence and its accuracy, weighted by the bin's share.
+    public func expectedCalibrationError(logits: [Float], classes: Int, labels: [Int], bins: Int = 15) -> Double {
+        var confidence = [Double](repeating: 0, count: bins), correct = [Double](repeating: 0, count: bins)
+        logits.withUnsafeBufferPointer { all in
+            for (n, label) in labels.enumerated() {
+                let p = assess(UnsafeBufferPointer(rebasing: all[n * classes ..< (n + 1) * classes])).probabilities
+                let best = p.indices.max { p[$0] < p[$1] }!
+                let bin = min(bins - 1, Int(Double(p[best]) * Double(bins)))
+                confidence[bin] += Double(p[best])
+                correct[bin] += best == label ? 1 : 0
+            }
+        }
+        return (0..<bins).reduce(0) { $0 + abs(confidence[$1] - correct[$1]) } / Double(labels.count)
+    }
+}

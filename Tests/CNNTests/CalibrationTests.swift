@@ -1,0 +1,68 @@
+import CNN
+import Foundation
+import XCTest
+
+final class CalibrationTests: XCTestCase {
+    /// Logits `[0, ln 3]` give probabilities ¼ and ¾ and energy −ln 4 at temperature 1; at
+    /// temperature 2 the same logits give 1/(1+√3) and √3/(1+√3).
+    func testHandComputedAssessment() {
+        let logits: [Float] = [0, log(3)]
+        let plain = Calibration(temperature: 1, minimumConfidence: 0.5, maximumEnergy: -1)
+        let answer = logits.withUnsafeBufferPointer { plain.assess($0) }
+        XCTAssertEqual(answer.probabilities[0], 0.25, accuracy: 1e-6)
+        XCTAssertEqual(answer.probabilities[1], 0.75, accuracy: 1e-6)
+        XCTAssertEqual(answer.energy, -log(4), accuracy: 1e-6)
+        XCTAssertFalse(answer.lowConfidence)
+
+        let warm = Calibration(temperature: 2, minimumConfidence: 0.5, maximumEnergy: nil)
+        let softened = logits.withUnsafeBufferPointer { warm.assess($0) }
+        XCTAssertEqual(Double(softened.probabilities[1]), 3.0.squareRoot() / (1 + 3.0.squareRoot()), accuracy: 1e-6)
+
+        // Three equal logits: top probability ⅓ < ½. Two zero logits: energy −ln 2 > −1.
+        let even = [Float](repeating: 0, count: 3).withUnsafeBufferPointer { plain.assess($0) }
+        XCTAssertTrue(even.uncertain)
+        let flat = [Float](repeating: 0, count: 2).withUnsafeBufferPointer { plain.assess($0) }
+        XCTAssertFalse(flat.uncertain)
+        XCTAssertTrue(flat.unusual)
+        XCTAssertTrue(flat.lowConfidence)
+    }
+
+    /// Labels drawn from softmax(z / 2): the fitted temperature comes out near 2, the calibration
+    /// error drops, and the energy rule flags about 1% of the fitting rows.
+    func testFitRecoversTheTemperatureThatMadeTheLabels() {
+        var random = RandomSource(seed: 11)
+        let rows = 4000, classes = 10
+        var logits: [Float] = [], labels: [Int] = []
+        for _ in 0..<rows {
+            let z = (0..<classes).map { _ in 3 * random.nextNormal() }
+            let weights = z.map { exp(Double($0) / 2) }
+            var pick = Double(random.nextUniform()) * weights.reduce(0, +), label = 0
+            while label < classes - 1, pick >= weights[label] { pick -= weights[label]; label += 1 }
+            logits += z
+            labels.append(label)
+        }
+        let fitted = Calibration.fit(logits: logits, classes: classes, labels: labels)
+        XCTAssertEqual(fitted.temperature, 2, accuracy: 0.15)
+        XCTAssertLessThan(fitted.validationErrorAfter!, fitted.validationErrorBefore! / 2)
+        XCTAssertLessThan(fitted.validationErrorAfter!, 0.03)
+        let unusual = logits.withUnsafeBufferPointer { all in
+            (0..<rows).filter { fitted.assess(UnsafeBufferPointer(rebasing: all[$0 * classes ..< ($0 + 1) * classes])).unusual }.count
+        }
+        XCTAssertEqual(Double(unusual), Double(rows) * Calibration.unusualFraction, accuracy: 2)
+    }
+
+    /// Probabilities sum to one and stay finite for logits whose exponentials overflow a Float.
+    func testSoftmaxOfLargeLogits() {
+        let answer = [Float]([1000, 1001, 1002]).withUnsafeBufferPointer { Calibration.uncalibrated.assess($0) }
+        XCTAssertEqual(Double(answer.probabilities.reduce(0, +)), 1, accuracy: 1e-6)
+        XCTAssertEqual(Double(answer.probabilities[2]), exp(2) / (1 + exp(1) + exp(2)), accuracy: 1e-6)
+        XCTAssertEqual(Double(answer.energy), -1002 - log(1 + exp(-1) + exp(-2)), accuracy: 1e-3)
+    }
+
+    /// Two bins' worth by hand: confidences 0.9 (right) and 0.6 (wrong) → (|0.9 − 1| + |0.6 − 0|) / 2.
+    func testExpectedCalibrationErrorByHand() {
+        let logits: [Float] = [log(9), 0, log(1.5), 0]
+        let error = Calibration.uncalibrated.expectedCalibrationError(logits: logits, classes: 2, labels: [0, 1])
+        XCTAssertEqual(error, (0.1 + 0.6) / 2, accuracy: 1e-6)
+    }
+}
