@@ -9,7 +9,11 @@ final class CLITests: XCTestCase {
         try! SyntheticData.writeFashionMNISTLayout(to: directory.path, trainCount: 400, testCount: 100)
         return directory
     }()
-    private let work = TemporaryDirectory()
+    private var work: TemporaryDirectory!
+
+    override func setUp() { work = TemporaryDirectory() }
+    override func tearDown() { work = nil }
+    override class func tearDown() { data.remove() }
 
     private func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> CommandResult {
         try CNNClassifyBinary.run(arguments, environment: environment, directory: directory)

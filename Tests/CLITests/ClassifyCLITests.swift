@@ -7,7 +7,10 @@ import XCTest
 
 /// `cnnclassify [classify]` run as a user would: real files, the built binary, the shipped model.
 final class ClassifyCLITests: XCTestCase {
-    private let work = TemporaryDirectory()
+    private var work: TemporaryDirectory!
+
+    override func setUp() { work = TemporaryDirectory() }
+    override func tearDown() { work = nil }
     private var model: String { (repositoryRoot as NSString).appendingPathComponent("Models/basic.cnnw") }
     private let classNames = FashionMNIST.classNames
 

@@ -4,7 +4,10 @@ import TestSupport
 import XCTest
 
 final class ModelFileTests: XCTestCase {
-    private let directory = TemporaryDirectory()
+    private var directory: TemporaryDirectory!
+
+    override func setUp() { directory = TemporaryDirectory() }
+    override func tearDown() { directory = nil }
     private let architecture = Architecture(name: "tiny", inputShape: [1, 4, 4], layers: [
         .conv2D(.init(filters: 2, kernelSize: 3)), .relu, .flatten, .dense(.init(outputs: 3)),
     ])

@@ -4,7 +4,10 @@ import TestSupport
 import XCTest
 
 final class IDXReaderTests: XCTestCase {
-    private let directory = TemporaryDirectory()
+    private var directory: TemporaryDirectory!
+
+    override func setUp() { directory = TemporaryDirectory() }
+    override func tearDown() { directory = nil }
 
     private func write(_ bytes: [UInt8], _ name: String) -> String {
         let path = directory.file(name)

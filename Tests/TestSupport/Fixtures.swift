@@ -12,7 +12,11 @@ public final class TemporaryDirectory {
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    deinit { remove() }
+
+    /// Deletes the directory and everything in it. XCTest keeps test-case objects alive until the
+    /// process ends, so directories held by them or by statics are removed in tearDown.
+    public func remove() { try? FileManager.default.removeItem(atPath: path) }
 
     public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 }
