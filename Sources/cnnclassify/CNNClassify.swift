@@ -15,11 +15,12 @@ struct CNNClassify: ParsableCommand {
               cnnclassify shirt.png                     # classify (the default command)
               cnnclassify --format tsv photos/ > results.tsv
               cnnclassify evaluate                      # the shipped model on t10k
+              cnnclassify info                          # how the shipped model was made
               cnnclassify train --arch basic --epochs 10
               cnnclassify train --arch seed             # the original notebook's network
             """,
         version: "0.1.0",
-        subcommands: [Classify.self, Train.self, Evaluate.self, Benchmark.self],
+        subcommands: [Classify.self, Train.self, Evaluate.self, Info.self, Benchmark.self],
         defaultSubcommand: Classify.self
     )
 

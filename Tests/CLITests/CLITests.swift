@@ -30,7 +30,7 @@ final class CLITests: XCTestCase {
     func testHelpTeachesTheCommands() throws {
         let root = try run(["--help"])
         XCTAssertEqual(root.status, 0)
-        for word in ["train", "evaluate", "T-shirt/top", "Ankle boot", "Examples"] {
+        for word in ["train", "evaluate", "info", "T-shirt/top", "Ankle boot", "Examples"] {
             XCTAssertTrue(root.stdout.contains(word), "root help lacks \(word)")
         }
         let train = try run(["train", "--help"])
@@ -76,6 +76,19 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThan(calibration.temperature, 0)
         XCTAssertNotNil(calibration.maximumEnergy)
         XCTAssertNotNil(calibration.validationErrorAfter)
+
+        // `info` tells the same story.
+        let info = try run(["info", model])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("architecture: basic: conv 3×3×32 pad 1 → ReLU"), info.stdout)
+        XCTAssertTrue(info.stdout.contains("trained by:   \(header.training!.command)"), info.stdout)
+        XCTAssertTrue(info.stdout.contains("200 training and 100 validation images"), info.stdout)
+        XCTAssertTrue(info.stdout.contains(String(format: "temperature %.3f", calibration.temperature)), info.stdout)
+        let json = try run(["info", model, "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(object["parameters"] as? Int, 421_642)
+        XCTAssertEqual(((object["header"] as! [String: Any])["architecture"] as! [String: Any])["name"] as? String, "basic")
+        XCTAssertEqual(try run(["info", work.file("none.cnnw")]).status, 2)
     }
 
     func testJSONLogAndEvaluateFormats() throws {
