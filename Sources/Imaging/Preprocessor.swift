@@ -16,7 +16,7 @@ public struct Preprocessor: Sendable {
     public var mode: Mode = .fashion
     public var polarity: Polarity = .auto
     /// How far above the background level a pixel must be to count as the object when trimming,
-    /// in 0...255 after polarity is settled.
+    /// as a share of 255 of the brightest object pixel (or four times the noise, if more).
     public var trimTolerance: Float = 10
     public var side = 28
 
@@ -43,17 +43,27 @@ public struct Preprocessor: Sendable {
         if mode == .none {
             return Self.bytes(image.resized(width: side, height: side).pixels)
         }
-        // Background to 0 and the brightest object pixel to 255, as in the data set.
-        let level = invert ? 255 - background : background
-        let peak = image.pixels.max() ?? 255
-        let gain = peak - level > 1 ? 255 / (peak - level) : 1
-        image.pixels = image.pixels.map { max(0, ($0 - level) * gain) }
-        let box = objectBox(image) ?? (0, 0, image.width, image.height)
+        // The object's brightness above the background, with the noise floor at 0.
+        let plane = Background(fittedTo: image)
+        let floor = 3 * plane.noise
+        for y in 0..<image.height {
+            for x in 0..<image.width {
+                let signal = image[x, y] - plane.level(x, y)
+                image[x, y] = signal > floor ? signal : 0
+            }
+        }
+        let peak = image.pixels.max() ?? 0
+        let threshold = max(trimTolerance * peak / 255, 4 * plane.noise)
+        let box = objectBox(image, threshold: threshold) ?? (0, 0, image.width, image.height)
         let object = image.cropped(x: box.0, y: box.1, width: box.2, height: box.3)
         let scale = Double(side) / Double(max(object.width, object.height))
         let w = max(1, min(side, Int((Double(object.width) * scale).rounded())))
         let h = max(1, min(side, Int((Double(object.height) * scale).rounded())))
-        let fitted = object.resized(width: w, height: h)
+        var fitted = object.resized(width: w, height: h)
+        // The brightest pixel to 255, as in the data set; measured after resizing, which
+        // averages away the noise that would make single pixels the brightest.
+        let brightest = fitted.pixels.max() ?? 0
+        if brightest > 1 { fitted.pixels = fitted.pixels.map { $0 * 255 / brightest } }
         var canvas = GrayImage(width: side, height: side, pixels: [Float](repeating: 0, count: side * side))
         // Odd leftovers go to the top and left, as in Fashion-MNIST (about 20 to 1 in t10k).
         let left = (side - w + 1) / 2, top = (side - h + 1) / 2
@@ -78,17 +88,98 @@ public struct Preprocessor: Sendable {
         return ring[ring.count / 2]
     }
 
-    /// The bounding box (x, y, width, height) of the pixels brighter than the tolerance, or nil
-    /// when there are none.
-    private func objectBox(_ image: GrayImage) -> (Int, Int, Int, Int)? {
-        var minX = image.width, minY = image.height, maxX = -1, maxY = -1
-        for y in 0..<image.height {
-            for x in 0..<image.width where image[x, y] > trimTolerance {
+    /// The bounding box (x, y, width, height) of the pixels brighter than `threshold` that have at
+    /// least two such neighbours, or nil when there are none: isolated specks of sensor noise,
+    /// dust or compression ringing do not stretch the box, thin straps and strings still count.
+    private func objectBox(_ image: GrayImage, threshold: Float) -> (Int, Int, Int, Int)? {
+        let w = image.width, h = image.height
+        let bright = image.pixels.map { $0 > threshold }
+        var minX = w, minY = h, maxX = -1, maxY = -1
+        for y in 0..<h {
+            for x in 0..<w where bright[y * w + x] {
+                var neighbours = 0
+                for ny in max(0, y - 1) ... min(h - 1, y + 1) {
+                    for nx in max(0, x - 1) ... min(w - 1, x + 1) where bright[ny * w + nx] { neighbours += 1 }
+                }
+                guard neighbours >= 3 || w * h <= 4 else { continue }  // itself and two more
                 minX = min(minX, x); maxX = max(maxX, x)
                 minY = min(minY, y); maxY = max(maxY, y)
             }
         }
         return maxX < 0 ? nil : (minX, minY, maxX - minX + 1, maxY - minY + 1)
+    }
+
+    /// The background of a photo (after any inversion): a plane fitted
+    /// to the outermost ring of pixels, since lighting often falls off across a shot, and the
+    /// spread of the ring around it, which is the sensor's noise. Ring pixels far from the ring's
+    /// median — the object touching the edge — are left out of the fit.
+    struct Background {
+        private var mean: Float = 0, slopeX: Float = 0, slopeY: Float = 0
+        private let centreX: Float, centreY: Float
+        private(set) var noise: Float = 0
+
+        init(fittedTo image: GrayImage) {
+            centreX = Float(image.width - 1) / 2
+            centreY = Float(image.height - 1) / 2
+            var ring: [(x: Float, y: Float, value: Float)] = []
+            func add(_ x: Int, _ y: Int) { ring.append((Float(x) - centreX, Float(y) - centreY, image[x, y])) }
+            for x in 0..<image.width {
+                add(x, 0)
+                if image.height > 1 { add(x, image.height - 1) }
+            }
+            for y in 1 ..< max(1, image.height - 1) {
+                add(0, y)
+                if image.width > 1 { add(image.width - 1, y) }
+            }
+            // Start from the ring's median, which up to half of the ring may be object without
+            // moving; fit the plane to the pixels near it.
+            let values = ring.map(\.value).sorted()
+            mean = values[values.count / 2]
+            let deviation = Self.robustDeviation(values.map { $0 - mean })
+            let inliers = ring.filter { abs($0.value - mean) <= 3 * deviation + 2 }
+            if inliers.count >= 3 { fit(inliers) }
+            noise = Self.robustDeviation(inliers.map { $0.value - level($0.x, $0.y) })
+        }
+
+        /// The background level at pixel (x, y).
+        func level(_ x: Int, _ y: Int) -> Float { level(Float(x) - centreX, Float(y) - centreY) }
+
+        private func level(_ x: Float, _ y: Float) -> Float { mean + slopeX * x + slopeY * y }
+
+        /// Least squares for `mean + slopeX·x + slopeY·y` (x, y from the centre).
+        private mutating func fit(_ points: [(x: Float, y: Float, value: Float)]) {
+            var sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0, sv = 0.0, sxv = 0.0, syv = 0.0
+            for p in points {
+                let x = Double(p.x), y = Double(p.y), v = Double(p.value)
+                sx += x; sy += y; sxx += x * x; syy += y * y; sxy += x * y; sv += v; sxv += x * v; syv += y * v
+            }
+            let n = Double(points.count)
+            let matrix = [[n, sx, sy], [sx, sxx, sxy], [sy, sxy, syy]], right = [sv, sxv, syv]
+            func determinant(_ m: [[Double]]) -> Double {
+                m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                    + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+            }
+            let d = determinant(matrix)
+            guard abs(d) > 1e-9 else {
+                mean = Float(sv / max(n, 1)); slopeX = 0; slopeY = 0
+                return
+            }
+            // Cramer's rule: each unknown's column replaced by the right-hand side.
+            let solution = (0..<3).map { column in
+                determinant(matrix.enumerated().map { row, values in
+                    values.enumerated().map { $0.offset == column ? right[row] : $0.element }
+                }) / d
+            }
+            mean = Float(solution[0]); slopeX = Float(solution[1]); slopeY = Float(solution[2])
+        }
+
+        /// 1.4826 × the median absolute deviation: the standard deviation of Gaussian noise,
+        /// unmoved by a few outliers.
+        private static func robustDeviation(_ residuals: [Float]) -> Float {
+            guard !residuals.isEmpty else { return 0 }
+            let sorted = residuals.map(abs).sorted()
+            return 1.4826 * sorted[sorted.count / 2]
+        }
     }
 
     static func bytes(_ values: [Float]) -> [UInt8] { values.map { UInt8(max(0, min(255, $0.rounded()))) } }

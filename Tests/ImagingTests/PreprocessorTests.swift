@@ -57,4 +57,29 @@ final class PreprocessorTests: XCTestCase {
         }
         XCTAssertEqual(checked, 20)
     }
+
+    /// The rectangle of `testObjectIsTrimmedScaledAndCentred` photographed badly: the background
+    /// darkens by 30 levels from one corner to the other, every pixel has noise (σ = 4), and three
+    /// specks of dust sit far from the object. The input is the same clean block.
+    func testUnevenNoisyBackgroundAndSpecksAreIgnored() {
+        var random = RandomSource(seed: 5)
+        var pixels = [Float](repeating: 0, count: 200 * 100)
+        for y in 0..<100 {
+            for x in 0..<200 {
+                let background = 240 - 20 * Float(x) / 199 - 10 * Float(y) / 99
+                let inside = (30..<51).contains(y) && (100..<140).contains(x)
+                pixels[y * 200 + x] = min(255, max(0, (inside ? 20 : background) + 4 * random.nextNormal()))
+            }
+        }
+        for (x, y) in [(5, 5), (190, 90), (20, 80)] { pixels[y * 200 + x] = 0 }
+        let out = Preprocessor().process(GrayImage(width: 200, height: 100, pixels: pixels))
+        var wrong = 0
+        for y in 0..<28 {
+            for x in 0..<28 {
+                let expected: Float = (7..<22).contains(y) ? 255 : 0
+                if abs(Float(out[y * 28 + x]) - expected) > 40 { wrong += 1 }
+            }
+        }
+        XCTAssertEqual(wrong, 0, "\(out)")
+    }
 }
