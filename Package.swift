@@ -32,11 +32,12 @@ let package = Package(
         .target(name: "CNN", dependencies: ["CBLAS", "CZlib"]),
         .target(name: "Datasets", dependencies: ["CZlib"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs"]),
-        .target(name: "Classifier", dependencies: ["CNN", "Imaging"]),
+        .target(name: "Reports", dependencies: ["CNN", "Imaging"]),
+        .target(name: "Classifier", dependencies: ["CNN", "Imaging", "Reports"]),
         .executableTarget(
             name: "cnnclassify",
             dependencies: [
-                "CNN", "Datasets", "Imaging", "Classifier",
+                "CNN", "Datasets", "Imaging", "Classifier", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +46,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["cnnclassify", "CNN", "Datasets", "Imaging", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "CNN", "Imaging", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -47,10 +47,12 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     /// Accuracy on the official test set, measured once after training (never used to choose anything).
     public var testAccuracy: Double?
     public var validationAccuracy: Double?
+    /// Each epoch's loss, accuracy, learning rate and time.
+    public var history: [Trainer.EpochReport]?
 
     public init(command: String, configuration: TrainingConfiguration, dataChecksums: [String: String],
                 trainingImages: Int, validationImages: Int, seconds: Double,
-                testAccuracy: Double? = nil, validationAccuracy: Double? = nil) {
+                testAccuracy: Double? = nil, validationAccuracy: Double? = nil, history: [Trainer.EpochReport]? = nil) {
         self.command = command
         self.configuration = configuration
         self.dataChecksums = dataChecksums
@@ -59,5 +61,6 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
         self.seconds = seconds
         self.testAccuracy = testAccuracy
         self.validationAccuracy = validationAccuracy
+        self.history = history
     }
 }

@@ -29,7 +29,7 @@ public final class Trainer {
         public var runningAccuracy: Double
     }
 
-    public struct EpochReport: Codable {
+    public struct EpochReport: Codable, Equatable, Sendable {
         public var epoch: Int
         public var trainLoss: Double
         public var trainAccuracy: Double
@@ -38,6 +38,18 @@ public final class Trainer {
         public var learningRate: Double
         public var seconds: Double
         public var imagesPerSecond: Double
+
+        public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, validationLoss: Double?, validationAccuracy: Double?,
+                    learningRate: Double, seconds: Double, imagesPerSecond: Double) {
+            self.epoch = epoch
+            self.trainLoss = trainLoss
+            self.trainAccuracy = trainAccuracy
+            self.validationLoss = validationLoss
+            self.validationAccuracy = validationAccuracy
+            self.learningRate = learningRate
+            self.seconds = seconds
+            self.imagesPerSecond = imagesPerSecond
+        }
     }
 
     public enum Outcome { case finished, interrupted }
@@ -129,6 +141,7 @@ public final class Trainer {
                 learningRate: Double(learningRate(atStep: max(state.step - 1, 0))),
                 seconds: state.seconds - secondsBefore,
                 imagesPerSecond: Double(state.seen - seenAtStart) / max(trainSeconds, 1e-9))
+            state.history = (state.history ?? []) + [report]
             state.epoch += 1
             state.batch = 0
             state.lossSum = 0

@@ -49,6 +49,8 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var command: String
     /// Which images of the training file were trained on and which validated on.
     public var data: DataSelection?
+    /// The finished epochs' figures, for the training curves.
+    public var history: [Trainer.EpochReport]?
 
     public init(configuration: TrainingConfiguration, command: String) {
         self.configuration = configuration

@@ -2,6 +2,7 @@ import CNN
 import Dispatch
 import Foundation
 import Imaging
+import Reports
 
 /// Reads, decodes and preprocesses inputs on all threads, runs the network over them in batches,
 /// and hands back results in input order. Inputs go through in windows of `batchSize`, so memory
@@ -15,6 +16,8 @@ public final class ClassificationPipeline {
     public var batchSize = 256
     /// Where to write each network input as a PNG, if anywhere.
     public var saveInputsTo: String?
+    /// Where to write, per input, a picture of the input beside its occlusion saliency.
+    public var explainTo: String?
 
     public enum Outcome {
         case classified(Prediction)
@@ -61,10 +64,15 @@ public final class ClassificationPipeline {
             var next = 0
             for (i, input) in window.enumerated() {
                 switch prepared[i]! {
-                case .success:
+                case .success(let pixels):
                     let answer = answers[next]
-                    report(start + i, .classified(Prediction(input: input, probabilities: answer.probabilities,
-                                                             uncertain: answer.uncertain, unusual: answer.unusual)))
+                    let prediction = Prediction(input: input, probabilities: answer.probabilities,
+                                                uncertain: answer.uncertain, unusual: answer.unusual)
+                    if let directory = explainTo, let problem = explain(pixels, prediction, position: start + i, in: directory) {
+                        report(start + i, .failed(input, problem))
+                    } else {
+                        report(start + i, .classified(prediction))
+                    }
                     next += 1
                 case .failure(let error):
                     report(start + i, .failed(input, error.description))
@@ -95,19 +103,44 @@ public final class ClassificationPipeline {
     }
 
     /// `DIR/<position>-<name>.png`: the input's place in the list (from 1, so names sort in input
-    /// order and never collide) and its file name (or `stdin`), so a user can see what the network saw.
-    private func save(_ pixels: [UInt8], for input: ClassifierInput, position: Int, in directory: String) throws(ImageError) {
+    /// order and never collide) and its file name (or `stdin`).
+    private func outputPath(for input: ClassifierInput, position: Int, in directory: String) -> String {
         let base: String
         switch input.source {
         case .standardInput: base = "stdin"
         case .file(let path): base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         }
+        return (directory as NSString).appendingPathComponent(String(format: "%05d-%@.png", position + 1, base))
+    }
+
+    /// Writes the network input as a PNG, so a user can see what the network saw.
+    private func save(_ pixels: [UInt8], for input: ClassifierInput, position: Int, in directory: String) throws(ImageError) {
         let png = try ImageEncoder.grayPNG(pixels, width: side, height: side)
         do {
-            let name = String(format: "%05d-%@.png", position + 1, base)
-            try AtomicFile.write(png, to: (directory as NSString).appendingPathComponent(name))
+            try AtomicFile.write(png, to: outputPath(for: input, position: position, in: directory))
         } catch {
             throw .unreadable("cannot save the network input: \(error)")
+        }
+    }
+
+    /// Writes the input beside its occlusion saliency for the answer, with the answer in words;
+    /// returns the problem if that fails.
+    private func explain(_ pixels: [UInt8], _ prediction: Prediction, position: Int, in directory: String) -> String? {
+        let values = pixels.map { Float($0) * header.input.scale }
+        let saliency = OcclusionSaliency().map(values, side: side, label: prediction.label, network: network,
+                                               calibration: calibration, threads: threads)
+        let ranking = prediction.ranking
+        func line(_ title: String, _ label: Int) -> String {
+            "\(title) \(header.classNames[label]) \(String(format: "%.1f", 100 * prediction.probabilities[label]))%"
+        }
+        var caption = [line("SAID", ranking[0]), line("NEXT", ranking[1])]
+        if prediction.lowConfidence { caption.append(prediction.unusual ? "LOW CONFIDENCE: UNUSUAL INPUT" : "LOW CONFIDENCE") }
+        do {
+            let png = try ExplanationPicture.png(input: pixels, saliency: saliency, side: side, caption: caption)
+            try AtomicFile.write(png, to: outputPath(for: prediction.input, position: position, in: directory))
+            return nil
+        } catch {
+            return "cannot write the explanation: \(error)"
         }
     }
 }

@@ -66,6 +66,10 @@ struct Classify: ParsableCommand {
     @Option(help: ArgumentHelp("Write each 28×28 network input as a PNG into this directory.", valueName: "directory"))
     var saveInput: String?
 
+    @Option(help: ArgumentHelp("Write, per input, a PNG of the network input beside a heatmap of the parts its answer rests on (occlusion saliency).",
+                               valueName: "directory"))
+    var explain: String?
+
     @Option(help: "Threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -100,11 +104,11 @@ struct Classify: ParsableCommand {
     func run() throws {
         let modelPath = try ModelLocator.resolve(model)
         let contents = try loadModel(modelPath)
-        if let saveInput {
+        for directory in [saveInput, explain].compactMap({ $0 }) {
             do {
-                try FileManager.default.createDirectory(atPath: saveInput, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw CommandFailure(message: "\(saveInput): cannot create the directory (\(FileProblem.describe(error)))")
+                throw CommandFailure(message: "\(directory): cannot create the directory (\(FileProblem.describe(error)))")
             }
         }
         var failures = 0
@@ -134,6 +138,7 @@ struct Classify: ParsableCommand {
         pipeline.threads = threads
         pipeline.batchSize = batchSize
         pipeline.saveInputsTo = saveInput
+        pipeline.explainTo = explain
         let formatter = PredictionFormatter(format: PredictionFormatter.Format(rawValue: format.rawValue)!,
                                             classNames: contents.header.classNames,
                                             top: self.all ? contents.header.classNames.count : top)

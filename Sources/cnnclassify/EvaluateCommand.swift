@@ -2,6 +2,7 @@ import ArgumentParser
 import CNN
 import Datasets
 import Foundation
+import Reports
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,9 @@ struct Evaluate: ParsableCommand {
     @Option(help: "The IDX label file that goes with --images.") var labels: String?
     @Option(help: ArgumentHelp("Only the images with these indices.", valueName: "a..<b")) var range: IndexRange?
     @Option(help: "text or json.") var format: Format = .text
+    @Option(help: ArgumentHelp("Write pictures to this directory: confusion-matrix.svg, per-class-accuracy.svg and mistakes.png (the most confidently wrong images).",
+                               valueName: "directory"))
+    var report: String?
     @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
@@ -67,6 +71,10 @@ struct Evaluate: ParsableCommand {
         let labels = all.labels.map(Int.init)
         let metrics = ClassificationMetrics(classNames: contents.header.classNames, labels: labels, logits: logits)
         let calibration = CalibrationReport(contents.header.calibration ?? .uncalibrated, logits: logits, labels: labels)
+        if let report {
+            try writePictures(to: report, metrics: metrics, images: all, firstIndex: selected.lowerBound, logits: logits,
+                              calibration: contents.header.calibration ?? .uncalibrated, modelName: (modelPath as NSString).lastPathComponent)
+        }
         switch format {
         case .json:
             let report = EvaluationReport(model: modelPath, architecture: contents.header.architecture.name,
@@ -80,6 +88,37 @@ struct Evaluate: ParsableCommand {
             print("")
             print(calibration.text)
         }
+    }
+
+    private func writePictures(to directory: String, metrics: ClassificationMetrics, images: LabeledImages, firstIndex: Int, logits: [Float],
+                               calibration: Calibration, modelName: String) throws {
+        let names = metrics.classes.map(\.name)
+        let title = "\(modelName) on \(grouped(metrics.total)) images: \(percent(metrics.accuracy)) accuracy"
+        try writeReport(Array(ConfusionMatrixChart.svg(confusion: metrics.confusion, classNames: names, title: title).utf8),
+                        named: "confusion-matrix.svg", in: directory)
+        let bars = BarChart(title: "Accuracy per class (recall): \(modelName)", yLabel: "images of the class classified right (%)",
+                            labels: names, values: metrics.classes.map { 100 * $0.recall }, format: { String(format: "%.1f", $0) },
+                            reference: (100 * metrics.accuracy, "overall \(percent(metrics.accuracy))"))
+        try writeReport(Array(bars.svg.utf8), named: "per-class-accuracy.svg", in: directory)
+
+        let classes = names.count, side = images.height * images.width
+        var mistakes: [(index: Int, predicted: Int, probability: Float)] = []
+        logits.withUnsafeBufferPointer { all in
+            for n in 0..<images.count {
+                let p = calibration.assess(UnsafeBufferPointer(rebasing: all[n * classes ..< (n + 1) * classes])).probabilities
+                let best = p.indices.max { p[$0] < p[$1] }!
+                if best != Int(images.labels[n]) { mistakes.append((n, best, p[best])) }
+            }
+        }
+        let worst = mistakes.sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.index < $1.index }.prefix(32)
+        let sheet = ContactSheet(
+            title: "MOST CONFIDENTLY WRONG: \(worst.count) OF \(mistakes.count) MISTAKES",
+            items: worst.map { m in
+                ContactSheet.Item(pixels: Array(images.pixels[m.index * side ..< (m.index + 1) * side]),
+                                  captions: ["#\(firstIndex + m.index) TRUE \(names[Int(images.labels[m.index])])",
+                                             "SAID \(names[m.predicted]) \(Int((100 * m.probability).rounded()))%"])
+            }, side: images.height)
+        try writeReport(try sheet.png(), named: "mistakes.png", in: directory)
     }
 
     struct EvaluationReport: Codable {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CNN
 import Datasets
 import Foundation
+import Reports
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,6 +64,8 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Continue an interrupted run from this checkpoint.", valueName: "checkpoint")) var resume: String?
     @Option(help: "Write per-epoch metrics to this file (.csv, or .json/.jsonl for JSON lines).") var log: String?
     @Option(help: "Format of --log when its name does not tell.") var logFormat: MetricsLog.Format?
+    @Option(help: ArgumentHelp("Write loss and accuracy curves per epoch (training-curves.svg) to this directory.", valueName: "directory"))
+    var report: String?
     @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     enum InitialisationChoice: String, ExpressibleByArgument, CaseIterable { case `default`, notebook }
@@ -84,6 +87,14 @@ struct Train: ParsableCommand {
 
     mutating func run() throws {
         let start = Date()
+        if let report {
+            // Found unwritable now rather than after an hour of training.
+            do {
+                try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true)
+            } catch {
+                throw CommandFailure(message: "\(report): cannot create the report directory")
+            }
+        }
         var header: ModelHeader
         var state: TrainingState
         var optimizerState: [String: Tensor] = [:]
@@ -169,8 +180,13 @@ struct Train: ParsableCommand {
         header.training = TrainingRecord(
             command: trainer.state.command, configuration: c, dataChecksums: checksums,
             trainingImages: trainingSet.count, validationImages: validationSet?.count ?? 0,
-            seconds: trainer.state.seconds, testAccuracy: testAccuracy, validationAccuracy: validationAccuracy)
+            seconds: trainer.state.seconds, testAccuracy: testAccuracy, validationAccuracy: validationAccuracy,
+            history: trainer.state.history)
         try ModelFile.write(network, header: header, to: outputPath)
+        if let report {
+            let svg = TrainingCurves.svg(trainer.state.history ?? [], title: "Training \(header.architecture.name): \((outputPath as NSString).lastPathComponent)")
+            try writeReport(Array(svg.utf8), named: "training-curves.svg", in: report)
+        }
         try? FileManager.default.removeItem(atPath: checkpointPath)
         var summary = "wrote \(outputPath): trained in \(fixed(trainer.state.seconds, 1)) s"
         if let validationAccuracy { summary += ", validation accuracy \(percent(validationAccuracy))" }
@@ -215,6 +231,16 @@ private func saveCheckpoint(_ trainer: Trainer, header: ModelHeader, to path: St
     var checkpoint = header
     checkpoint.checkpoint = trainer.state
     try ModelFile.write(trainer.network, header: checkpoint, extraTensors: trainer.optimizerState, to: path)
+}
+
+/// Writes one file of a `--report` directory (made if missing), atomically.
+func writeReport(_ bytes: [UInt8], named name: String, in directory: String) throws {
+    do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try AtomicFile.write(bytes, to: (directory as NSString).appendingPathComponent(name))
+    } catch {
+        throw CommandFailure(message: "\(directory): cannot write the report: \(error)", exitCode: 1)
+    }
 }
 
 /// Loads a weight file, turning its problems into an exit-status-2 failure.

@@ -92,8 +92,11 @@ final class CLITests: XCTestCase {
     }
 
     func testJSONLogAndEvaluateFormats() throws {
-        let (model, training) = try trainSmallModel(extra: ["--log", work.file("metrics.jsonl")])
+        let (model, training) = try trainSmallModel(extra: ["--log", work.file("metrics.jsonl"), "--report", work.file("report")])
         XCTAssertEqual(training.status, 0, training.stderr)
+        let curves = try String(contentsOfFile: work.file("report/training-curves.svg"), encoding: .utf8)
+        XCTAssertEqual(curves.components(separatedBy: "<polyline").count - 1, 4, "training and validation, loss and accuracy")
+        XCTAssertEqual(try ModelFile.read(model).header.training?.history?.count, 2)
         let records = try String(contentsOfFile: work.file("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(records.count, 2)
         let first = try JSONSerialization.jsonObject(with: Data(records[0].utf8)) as! [String: Any]
@@ -113,6 +116,14 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(Float(calibration["temperature"] as! Double), try ModelFile.read(model).header.calibration?.temperature)
         XCTAssertNotNil(calibration["errorBefore"] as? Double)
         XCTAssertNotNil(calibration["errorAfter"] as? Double)
+
+        let pictures = try run(["evaluate", "--model", model, "--data", Self.data.path, "--report", work.file("report")])
+        XCTAssertEqual(pictures.status, 0, pictures.stderr)
+        for name in ["confusion-matrix.svg", "per-class-accuracy.svg", "mistakes.png", "training-curves.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: work.file("report/\(name)")), name)
+        }
+        let confusionSVG = try String(contentsOfFile: work.file("report/confusion-matrix.svg"), encoding: .utf8)
+        XCTAssertEqual(confusionSVG.components(separatedBy: "<rect").count - 1, 1 + 100 + 10, "background, cells, legend")
 
         let text = try run(["evaluate", "--model", model, "--data", Self.data.path, "--range", "10..<60"])
         XCTAssertEqual(text.status, 0, text.stderr)

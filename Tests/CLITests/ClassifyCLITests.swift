@@ -210,6 +210,21 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains(work.file("nothing.cnnw")), missing.stderr)
     }
 
+    /// --explain writes one picture per input, named like --save-input's, showing the input
+    /// enlarged 8× with the heatmap beside it.
+    func testExplainWritesOnePicturePerInput() throws {
+        let files = try writeImages(2, in: work.path)
+        let result = try classify(["--explain", work.file("explain")] + files)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let written = try FileManager.default.contentsOfDirectory(atPath: work.file("explain")).sorted()
+        XCTAssertEqual(written, ["00001-a.png", "00002-b.png"])
+        let picture = try ImageDecoder().decode(Array(try Data(contentsOf: URL(fileURLWithPath: work.file("explain/00001-a.png")))))
+        XCTAssertEqual(picture.width, 2 * 224 + 3 * 16)
+        // The left half is the input itself, enlarged: its top-left pixel is the input's (0, 0).
+        let input = SyntheticData.images(count: 1).pixels
+        XCTAssertEqual(picture.pixels[(16 * picture.width + 16) * picture.layout.channels], input[0])
+    }
+
     /// PNGs written from t10k give exactly the probabilities the network computes from the IDX bytes.
     func testT10kCropsPassThroughExactly() throws {
         let test = try RealData.load(.test).subset(0..<50)
