@@ -3,57 +3,63 @@
 
     python3 Samples/make_samples.py [--data DIR]
 
-Needs numpy. Each sample is made from one t10k image (its true class is the image's label):
-  boot.png           the 28x28 crop itself, as the data set has it (image 0)
-  sneaker-photo.png  a 900x700 RGB product shot: the sneaker drawn dark on white, 20x larger,
-                     off-centre (the first t10k sneaker)
-  dress-cutout.png   a 336x336 RGBA cut-out: the dress in colour on a transparent background
-                     (the first t10k dress)
+Needs numpy and Pillow (pip install numpy pillow). For each class it takes the class's first
+t10k image as a 28x28 crop (<class>-crop.png) and its second image in one of the formats users
+have, made with the image functions of evaluation/photo_like.py:
+
+  t-shirt-photo.jpg       product photo, dark on off-white, off-centre, slightly turned, noisy
+  trouser-exif.jpg        the same kind of photo stored sideways with EXIF orientation 6
+  pullover-cutout.png     a transparent RGBA cut-out in colour
+  dress-16bit.png         a 16-bit gray PNG
+  coat-photo.jpg          product photo
+  sandal-progressive.jpg  a progressive gray JPEG
+  shirt-palette.png       a 64-colour palette PNG
+  sneaker-photo.jpg       product photo
+  bag-cmyk.jpg            a CMYK JPEG
+  ankle-boot-exif.jpg     the same kind of photo stored turned the other way, EXIF orientation 8
 """
 import argparse
-import gzip
 import os
-import struct
-import zlib
+import sys
 
 import numpy as np
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "evaluation"))
+import photo_like  # noqa: E402
+
+SLUGS = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
+# (file suffix, how it is made) for each class's second image.
+FORMATS = ["photo.jpg", "exif.jpg", "cutout.png", "16bit.png", "photo.jpg", "progressive.jpg", "palette.png",
+           "photo.jpg", "cmyk.jpg", "exif.jpg"]
 
 
-def write_png(path, pixels, color_type):
-    """Writes an 8-bit PNG; `pixels` is height x width (gray) or height x width x channels."""
-    height, width = pixels.shape[:2]
-    raw = b"".join(b"\x00" + pixels[y].tobytes() for y in range(height))
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+def write(kind, crop, path, rng, label):
+    if kind == "photo.jpg":
+        image, _ = photo_like.photo(crop, rng, factor=20)
+        image.save(path, quality=90)
+    elif kind == "exif.jpg":
+        image, _ = photo_like.photo(crop, rng, factor=20)
+        stored, exif = photo_like.exif_turned(image, rng, orientation=6 if label == 1 else 8)
+        stored.save(path, quality=90, exif=exif)
+    else:
+        variant = {"cutout.png": "cutout", "16bit.png": "gray16", "progressive.jpg": "progressive",
+                   "palette.png": "palette", "cmyk.jpg": "cmyk"}[kind]
+        stem, _ = os.path.splitext(path)
+        photo_like.write_variant(variant, crop, stem, rng)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
     args = parser.parse_args()
-    with gzip.open(os.path.join(args.data, "t10k-images-idx3-ubyte.gz")) as f:
-        images = np.frombuffer(f.read(), dtype=np.uint8, offset=16).reshape(-1, 28, 28)
-    with gzip.open(os.path.join(args.data, "t10k-labels-idx1-ubyte.gz")) as f:
-        labels = np.frombuffer(f.read(), dtype=np.uint8, offset=8)
-    here = os.path.dirname(os.path.abspath(__file__))
-
-    write_png(os.path.join(here, "boot.png"), images[0], 0)
-
-    sneaker = images[list(labels).index(7)]
-    canvas = np.full((700, 900), 255, np.uint8)
-    canvas[60:620, 200:760] = np.kron(255 - sneaker, np.ones((20, 20), np.uint8))
-    photo = np.stack([canvas, canvas, (canvas.astype(int) * 9 // 10).astype(np.uint8)], axis=-1)
-    write_png(os.path.join(here, "sneaker-photo.png"), photo, 2)
-
-    dress = np.kron(images[list(labels).index(3)], np.ones((12, 12), np.uint8))
-    ink = 255 - dress
-    cutout = np.stack([ink, ink // 2, ink // 3, (dress > 10).astype(np.uint8) * 255], axis=-1)
-    write_png(os.path.join(here, "dress-cutout.png"), cutout, 6)
+    images, labels = photo_like.load_t10k(args.data, 10000)
+    for label, slug in enumerate(SLUGS):
+        first, second = [i for i in range(len(labels)) if labels[i] == label][:2]
+        Image.fromarray(images[first], "L").save(os.path.join(HERE, f"{slug}-crop.png"))
+        rng = np.random.default_rng([7, label])
+        write(FORMATS[label], images[second], os.path.join(HERE, f"{slug}-{FORMATS[label]}"), rng, label)
 
 
 if __name__ == "__main__":

@@ -51,8 +51,8 @@ def dark_on_white(crop, factor):
     return ink.resize((28 * factor, 28 * factor), Image.BICUBIC)
 
 
-def photo(crop, rng):
-    factor = int(rng.integers(10, 41))
+def photo(crop, rng, factor=None):
+    factor = factor or int(rng.integers(10, 41))
     item = dark_on_white(crop, factor).rotate(float(rng.uniform(-8, 8)), Image.BICUBIC, expand=True, fillcolor=255)
     side = item.size[0]
     left, right, top, bottom = (int(side * rng.uniform(0.05, 0.6)) for _ in range(4))
@@ -72,9 +72,9 @@ def photo(crop, rng):
     return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB"), int(rng.integers(70, 96))
 
 
-def exif_turned(image, rng):
+def exif_turned(image, rng, orientation=None):
     """The pixels as a sideways camera stores them, and the EXIF orientation that undoes it."""
-    orientation = int(rng.choice([3, 6, 8]))
+    orientation = orientation or int(rng.choice([3, 6, 8]))
     stored = {3: image.transpose(Image.ROTATE_180), 6: image.transpose(Image.ROTATE_90),
               8: image.transpose(Image.ROTATE_270)}[orientation]
     exif = Image.Exif()
