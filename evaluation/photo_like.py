@@ -3,7 +3,8 @@
 model does on each variant.
 
     python3 evaluation/photo_like.py [--count 1000] [--model Models/fashion.cnnw]
-        [--cnnclassify .build/release/cnnclassify] [--out /tmp/photo-like] [--data DIR] [--seed 1]
+        [--cnnclassify .build/release/cnnclassify] [--out /tmp/cnnclassify-photo-like] [--data DIR]
+        [--seed 1] [--variants crop,photo,...] [--keep]
 
 Needs numpy and Pillow (pip install numpy pillow); they only make the images, which cnnclassify
 then reads like any user's files. Each variant is made from the same first --count t10k images
@@ -135,6 +136,7 @@ def main():
     parser.add_argument("--model", default=None, help="weight file (default: the one cnnclassify finds)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--keep", action="store_true", help="reuse images already in --out (made with the same --seed and --count)")
     args = parser.parse_args()
 
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -143,12 +145,15 @@ def main():
     print(f"| variant | images | accuracy | vs crop | low confidence |")
     print(f"|---|---|---|---|---|")
     reference = None
-    for v, variant in enumerate(variants):
+    for variant in variants:
         folder = os.path.join(args.out, variant)
         os.makedirs(folder, exist_ok=True)
-        for i, (crop, label) in enumerate(zip(images, labels)):
-            rng = np.random.default_rng([args.seed, v, i])
-            write_variant(variant, crop, os.path.join(folder, f"{i:05d}_{label}"), rng)
+        if not (args.keep and len(os.listdir(folder)) == len(images)):
+            for name in os.listdir(folder):
+                os.remove(os.path.join(folder, name))
+            for i, (crop, label) in enumerate(zip(images, labels)):
+                rng = np.random.default_rng([args.seed, VARIANTS.index(variant), i])
+                write_variant(variant, crop, os.path.join(folder, f"{i:05d}_{label}"), rng)
         results = classify(args.cnnclassify, args.model, folder)
         if len(results) != len(images):
             sys.exit(f"{variant}: cnnclassify answered for {len(results)} of {len(images)} images")

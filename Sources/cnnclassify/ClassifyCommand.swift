@@ -19,6 +19,8 @@ struct Classify: ParsableCommand {
             "cnnclassify: PATH: reason" and the others are still classified; the exit status is \
             then 1 (0 when all succeeded, 2 for usage errors or an unusable model).
 
+            Probabilities are calibrated on validation images. An answer whose top probability             is below 0.5, or whose input is unlike the training images (its logits' free energy             is above that of 99% of validation images), is flagged: "[low confidence]" in text,             low_confidence true in TSV, CSV and JSON.
+
             Examples:
               cnnclassify shirt.png
               cnnclassify --top 3 photos/
@@ -27,6 +29,7 @@ struct Classify: ParsableCommand {
               cnnclassify --format tsv photos/ | sort -t$'\\t' -k3 -g   # least sure first
               cnnclassify - < shoe.jpg
               ls *.png | cnnclassify --files-from - --shard 2/4      # the second quarter
+              cnnclassify --explain why/ shoe.jpg                  # why/00001-shoe.png: input and heatmap
             """
     )
 

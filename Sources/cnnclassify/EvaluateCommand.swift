@@ -82,7 +82,7 @@ struct Evaluate: ParsableCommand {
                                           calibration: calibration)
             print(String(decoding: try JSONEncoder.sortedKeys.encode(report), as: UTF8.self))
         case .text:
-            print("model:    \(modelPath) (\(contents.header.architecture.name), \(grouped(network.parameterCount)) parameters)")
+            print("model:    \(modelPath) (\(contents.header.architecture.name), \(grouped(contents.network.parameterCount)) parameters)")
             print("data:     \(dataset.imagesPath), images \(selected.lowerBound)..<\(selected.upperBound)")
             print(textReport(metrics))
             print("")

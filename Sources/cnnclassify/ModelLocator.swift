@@ -4,7 +4,7 @@ import Foundation
 enum ModelLocator {
     static let environmentVariable = "CNNCLASSIFY_MODEL"
     /// The shipped model's file name in `Models/`.
-    static let defaultModelName = "basic.cnnw"
+    static let defaultModelName = "fashion.cnnw"
 
     /// `$CNNCLASSIFY_MODEL`; else `Models/<default>` in the current directory; else next to the
     /// executable as installed (`<prefix>/share/cnnclassify/`); else `Models/` in a directory

@@ -172,7 +172,7 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertTrue(badModel.stderr.hasPrefix("cnnclassify: \(work.file("none.cnnw")): cannot be read"), badModel.stderr)
         XCTAssertEqual(try CNNClassifyBinary.run([]).status, 2, "no input is a usage error")
         let help = try CNNClassifyBinary.run(["classify", "--help"])
-        for word in ["--format", "--files-from", "--shard", "--save-input", "--invert", "--preprocess", "--max-pixels", "Examples"] {
+        for word in ["--format", "--files-from", "--shard", "--save-input", "--explain", "--invert", "--preprocess", "--max-pixels", "low confidence", "Examples"] {
             XCTAssertTrue(help.stdout.contains(word), "classify help lacks \(word)")
         }
     }
@@ -201,7 +201,8 @@ final class ClassifyCLITests: XCTestCase {
         try FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: prefix + "/share/cnnclassify", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: CNNClassifyBinary.path, toPath: prefix + "/bin/cnnclassify")
-        try FileManager.default.copyItem(atPath: model, toPath: prefix + "/share/cnnclassify/basic.cnnw")
+        try FileManager.default.copyItem(atPath: (repositoryRoot as NSString).appendingPathComponent("Models/fashion.cnnw"),
+                                         toPath: prefix + "/share/cnnclassify/fashion.cnnw")
         let installed = try CNNClassifyBinary.run([image], directory: "/", executable: prefix + "/bin/cnnclassify")
         XCTAssertEqual(installed.status, 0, installed.stderr)
         XCTAssertEqual(installed.stdout, fromRepository.stdout)

@@ -1,0 +1,29 @@
+import CNN
+import Foundation
+import TestSupport
+import XCTest
+
+/// The model `classify` uses by default, measured on the real test set the way a user would.
+final class ShippedModelTests: XCTestCase {
+    func testShippedModelReachesItsAccuracyOnT10k() throws {
+        let data = try RealData.directory()
+        let result = try CNNClassifyBinary.run(["evaluate", "--data", data, "--format", "json"], directory: repositoryRoot)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let accuracy = try XCTUnwrap((report["metrics"] as? [String: Any])?["accuracy"] as? Double)
+        // The figure the README gives, 93.43%: a drop means preprocessing, loading or inference broke.
+        XCTAssertGreaterThanOrEqual(accuracy, 0.934)
+        XCTAssertTrue((report["model"] as? String)?.hasSuffix("Models/fashion.cnnw") ?? false, "\(report["model"] ?? "")")
+
+        // The file says how it was made, and the accuracy it recorded is the one measured now.
+        let header = try ModelFile.read((repositoryRoot as NSString).appendingPathComponent("Models/fashion.cnnw")).header
+        let training = try XCTUnwrap(header.training)
+        XCTAssertTrue(training.command.hasPrefix("cnnclassify train --arch fashion"), training.command)
+        XCTAssertEqual(training.configuration.seed, 1)
+        XCTAssertEqual(training.dataChecksums.count, 4)
+        XCTAssertEqual(try XCTUnwrap(training.testAccuracy), accuracy, accuracy: 1e-9)
+        XCTAssertEqual(training.history?.count, training.configuration.epochs)
+        let calibration = try XCTUnwrap(header.calibration)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(calibration.validationErrorAfter), try XCTUnwrap(calibration.validationErrorBefore) + 0.002)
+    }
+}
