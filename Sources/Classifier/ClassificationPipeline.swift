@@ -66,8 +66,11 @@ public final class ClassificationPipeline {
                 switch prepared[i]! {
                 case .success(let pixels):
                     let answer = answers[next]
+                    // Nothing left after preprocessing (a blank page, pure noise) is no garment,
+                    // whatever the network makes of an empty input.
+                    let empty = !pixels.contains { $0 > 0 }
                     let prediction = Prediction(input: input, probabilities: answer.probabilities,
-                                                uncertain: answer.uncertain, unusual: answer.unusual)
+                                                uncertain: answer.uncertain, unusual: answer.unusual || empty)
                     if let directory = explainTo, let problem = explain(pixels, prediction, position: start + i, in: directory) {
                         report(start + i, .failed(input, problem))
                     } else {

@@ -5,7 +5,7 @@ public struct Prediction: Sendable {
     public var probabilities: [Float]
     /// The top probability is below the model's minimum confidence.
     public var uncertain: Bool = false
-    /// The input is unlike the training images (see `Calibration`).
+    /// The input is unlike the training images (see `Calibration`), or preprocessing found no object in it.
     public var unusual: Bool = false
 
     /// Either reason to doubt the answer.

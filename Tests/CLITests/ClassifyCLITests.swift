@@ -212,6 +212,19 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains(work.file("nothing.cnnw")), missing.stderr)
     }
 
+    /// A blank page has no object for preprocessing to find: whatever the network says, the
+    /// answer is flagged as unusual.
+    func testBlankImageIsFlagged() throws {
+        let blank = work.file("blank.png")
+        ImageFixtures.write(try ImageEncoder.grayPNG([UInt8](repeating: 255, count: 200 * 200), width: 200, height: 200), to: blank)
+        let text = try classify([blank])
+        XCTAssertTrue(text.stdout.hasSuffix("  [low confidence: unlike the training images]\n"), text.stdout)
+        let json = try classify(["--format", "json", blank])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(object["unusual"] as? Bool, true)
+        XCTAssertEqual(object["low_confidence"] as? Bool, true)
+    }
+
     /// --explain writes one picture per input, named like --save-input's, showing the input
     /// enlarged 8× with the heatmap beside it.
     func testExplainWritesOnePicturePerInput() throws {
