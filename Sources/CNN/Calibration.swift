@@ -43,6 +43,8 @@ public struct Calibration: Codable, Equatable, Sendable {
         /// The energy is above `maximumEnergy`.
         public var unusual: Bool
         public var lowConfidence: Bool { uncertain || unusual }
+        /// The most probable class.
+        public var label: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] }! }
     }
 
     public func assess(_ logits: UnsafeBufferPointer<Float>) -> Assessment {
@@ -51,6 +53,13 @@ public struct Calibration: Codable, Equatable, Sendable {
         return Assessment(probabilities: probabilities, energy: energy,
                           uncertain: (probabilities.max() ?? 0) < minimumConfidence,
                           unusual: maximumEnergy.map { energy > $0 } ?? false)
+    }
+
+    /// The answers for `logits` taken as rows of `classes` values.
+    public func assess(rows logits: [Float], classes: Int) -> [Assessment] {
+        logits.withUnsafeBufferPointer { all in
+            (0 ..< all.count / classes).map { assess(UnsafeBufferPointer(rebasing: all[$0 * classes ..< ($0 + 1) * classes])) }
+        }
     }
 
     /// `softmax(z / T)` and `log Σ exp(zᵢ / T)`, computed from the largest logit so nothing overflows.
@@ -68,12 +77,10 @@ public struct Calibration: Codable, Equatable, Sendable {
         precondition(logits.count == labels.count * classes && !labels.isEmpty)
         let temperature = Float(fittedTemperature(logits: logits, classes: classes, labels: labels))
         var fitted = Calibration(temperature: temperature, minimumConfidence: defaultMinimumConfidence, maximumEnergy: nil)
-        let energies = logits.withUnsafeBufferPointer { all in
-            labels.indices.map { fitted.assess(UnsafeBufferPointer(rebasing: all[$0 * classes ..< ($0 + 1) * classes])).energy }
-        }.sorted()
+        let energies = fitted.assess(rows: logits, classes: classes).map(\.energy).sorted()
         fitted.maximumEnergy = energies[min(energies.count - 1, Int((Double(energies.count) * (1 - unusualFraction)).rounded(.down)))]
-        fitted.validationErrorBefore = uncalibrated.expectedCalibrationError(logits: logits, classes: classes, labels: labels)
-        fitted.validationErrorAfter = fitted.expectedCalibrationError(logits: logits, classes: classes, labels: labels)
+        fitted.validationErrorBefore = expectedCalibrationError(uncalibrated.assess(rows: logits, classes: classes), labels: labels)
+        fitted.validationErrorAfter = expectedCalibrationError(fitted.assess(rows: logits, classes: classes), labels: labels)
         return fitted
     }
 
@@ -107,16 +114,13 @@ public struct Calibration: Codable, Equatable, Sendable {
 
     /// Expected calibration error: the top probabilities put in `bins` equal-width bins, and the
     /// gap between each bin's mean confidence and its accuracy, weighted by the bin's share.
-    public func expectedCalibrationError(logits: [Float], classes: Int, labels: [Int], bins: Int = 15) -> Double {
+    public static func expectedCalibrationError(_ answers: [Assessment], labels: [Int], bins: Int = 15) -> Double {
         var confidence = [Double](repeating: 0, count: bins), correct = [Double](repeating: 0, count: bins)
-        logits.withUnsafeBufferPointer { all in
-            for (n, label) in labels.enumerated() {
-                let p = assess(UnsafeBufferPointer(rebasing: all[n * classes ..< (n + 1) * classes])).probabilities
-                let best = p.indices.max { p[$0] < p[$1] }!
-                let bin = min(bins - 1, Int(Double(p[best]) * Double(bins)))
-                confidence[bin] += Double(p[best])
-                correct[bin] += best == label ? 1 : 0
-            }
+        for (answer, label) in zip(answers, labels) {
+            let top = Double(answer.probabilities[answer.label])
+            let bin = min(bins - 1, Int(top * Double(bins)))
+            confidence[bin] += top
+            correct[bin] += answer.label == label ? 1 : 0
         }
         return (0..<bins).reduce(0) { $0 + abs(confidence[$1] - correct[$1]) } / Double(labels.count)
     }

@@ -70,10 +70,13 @@ struct Evaluate: ParsableCommand {
         let logits = network.logits(all, scale: input.scale, threads: threads)
         let labels = all.labels.map(Int.init)
         let metrics = ClassificationMetrics(classNames: contents.header.classNames, labels: labels, logits: logits)
-        let calibration = CalibrationReport(contents.header.calibration ?? .uncalibrated, logits: logits, labels: labels)
+        let classes = contents.header.classNames.count
+        let answers = (contents.header.calibration ?? .uncalibrated).assess(rows: logits, classes: classes)
+        let calibration = CalibrationReport(contents.header.calibration ?? .uncalibrated, answers: answers,
+                                            plain: Calibration.uncalibrated.assess(rows: logits, classes: classes), labels: labels)
         if let report {
-            try writePictures(to: report, metrics: metrics, images: all, firstIndex: selected.lowerBound, logits: logits,
-                              calibration: contents.header.calibration ?? .uncalibrated, modelName: (modelPath as NSString).lastPathComponent)
+            try writePictures(to: report, metrics: metrics, images: all, firstIndex: selected.lowerBound, answers: answers,
+                              modelName: (modelPath as NSString).lastPathComponent)
         }
         switch format {
         case .json:
@@ -90,8 +93,8 @@ struct Evaluate: ParsableCommand {
         }
     }
 
-    private func writePictures(to directory: String, metrics: ClassificationMetrics, images: LabeledImages, firstIndex: Int, logits: [Float],
-                               calibration: Calibration, modelName: String) throws {
+    private func writePictures(to directory: String, metrics: ClassificationMetrics, images: LabeledImages, firstIndex: Int,
+                               answers: [Calibration.Assessment], modelName: String) throws {
         let names = metrics.classes.map(\.name)
         let title = "\(modelName) on \(grouped(metrics.total)) images: \(percent(metrics.accuracy)) accuracy"
         try writeReport(Array(ConfusionMatrixChart.svg(confusion: metrics.confusion, classNames: names, title: title).utf8),
@@ -101,14 +104,9 @@ struct Evaluate: ParsableCommand {
                             reference: (100 * metrics.accuracy, "overall \(percent(metrics.accuracy))"))
         try writeReport(Array(bars.svg.utf8), named: "per-class-accuracy.svg", in: directory)
 
-        let classes = names.count, side = images.height * images.width
-        var mistakes: [(index: Int, predicted: Int, probability: Float)] = []
-        logits.withUnsafeBufferPointer { all in
-            for n in 0..<images.count {
-                let p = calibration.assess(UnsafeBufferPointer(rebasing: all[n * classes ..< (n + 1) * classes])).probabilities
-                let best = p.indices.max { p[$0] < p[$1] }!
-                if best != Int(images.labels[n]) { mistakes.append((n, best, p[best])) }
-            }
+        let side = images.height * images.width
+        let mistakes = answers.enumerated().filter { $0.element.label != Int(images.labels[$0.offset]) }.map {
+            (index: $0.offset, predicted: $0.element.label, probability: $0.element.probabilities[$0.element.label])
         }
         let worst = mistakes.sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.index < $1.index }.prefix(32)
         let sheet = ContactSheet(
@@ -141,23 +139,20 @@ struct Evaluate: ParsableCommand {
         var flaggedAccuracy: Double?
         var unflaggedAccuracy: Double?
 
-        init(_ calibration: Calibration, logits: [Float], labels: [Int]) {
-            let classes = logits.count / max(labels.count, 1)
+        /// `answers` with the model's calibration, `plain` with plain softmax, for the same images.
+        init(_ calibration: Calibration, answers: [Calibration.Assessment], plain: [Calibration.Assessment], labels: [Int]) {
             temperature = calibration.temperature
             images = labels.count
-            errorBefore = Calibration.uncalibrated.expectedCalibrationError(logits: logits, classes: classes, labels: labels)
-            errorAfter = calibration.expectedCalibrationError(logits: logits, classes: classes, labels: labels)
+            errorBefore = Calibration.expectedCalibrationError(plain, labels: labels)
+            errorAfter = Calibration.expectedCalibrationError(answers, labels: labels)
             var counts = (flagged: 0, flaggedRight: 0, unflaggedRight: 0)
-            logits.withUnsafeBufferPointer { all in
-                for (n, label) in labels.enumerated() {
-                    let answer = calibration.assess(UnsafeBufferPointer(rebasing: all[n * classes ..< (n + 1) * classes]))
-                    let right = answer.probabilities.indices.max { answer.probabilities[$0] < answer.probabilities[$1] } == label
-                    if answer.lowConfidence {
-                        counts.flagged += 1
-                        if right { counts.flaggedRight += 1 }
-                    } else if right {
-                        counts.unflaggedRight += 1
-                    }
+            for (answer, label) in zip(answers, labels) {
+                let right = answer.label == label
+                if answer.lowConfidence {
+                    counts.flagged += 1
+                    if right { counts.flaggedRight += 1 }
+                } else if right {
+                    counts.unflaggedRight += 1
                 }
             }
             flagged = counts.flagged

@@ -45,9 +45,7 @@ final class CalibrationTests: XCTestCase {
         XCTAssertEqual(fitted.temperature, 2, accuracy: 0.15)
         XCTAssertLessThan(fitted.validationErrorAfter!, fitted.validationErrorBefore! / 2)
         XCTAssertLessThan(fitted.validationErrorAfter!, 0.03)
-        let unusual = logits.withUnsafeBufferPointer { all in
-            (0..<rows).filter { fitted.assess(UnsafeBufferPointer(rebasing: all[$0 * classes ..< ($0 + 1) * classes])).unusual }.count
-        }
+        let unusual = fitted.assess(rows: logits, classes: classes).filter(\.unusual).count
         XCTAssertEqual(Double(unusual), Double(rows) * Calibration.unusualFraction, accuracy: 2)
     }
 
@@ -62,7 +60,7 @@ final class CalibrationTests: XCTestCase {
     /// Two bins' worth by hand: confidences 0.9 (right) and 0.6 (wrong) → (|0.9 − 1| + |0.6 − 0|) / 2.
     func testExpectedCalibrationErrorByHand() {
         let logits: [Float] = [log(9), 0, log(1.5), 0]
-        let error = Calibration.uncalibrated.expectedCalibrationError(logits: logits, classes: 2, labels: [0, 1])
+        let error = Calibration.expectedCalibrationError(Calibration.uncalibrated.assess(rows: logits, classes: 2), labels: [0, 1])
         XCTAssertEqual(error, (0.1 + 0.6) / 2, accuracy: 1e-6)
     }
 }
