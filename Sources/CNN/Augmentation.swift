@@ -1,9 +1,10 @@
 import Foundation
 
 /// Random changes to training images that keep their class: a small scale change and shift (what
-/// preprocessing of real photos leaves behind), an optional mirror image, and random erasing of a
-/// rectangle (Zhong et al., 2017). Each image's draws come from a generator seeded by the run's
-/// seed and the image's position in training, so they do not depend on the thread count.
+/// preprocessing of real photos leaves behind), an optional mirror image, a darker tone (the same
+/// item in a darker colour), and random erasing of a rectangle (Zhong et al., 2017). Each image's
+/// draws come from a generator seeded by the run's seed and the image's position in training, so
+/// they do not depend on the thread count.
 public struct Augmentation: Codable, Equatable, Sendable {
     /// Largest shift in pixels along each axis (zero fills what comes in).
     public var maxShift: Float = 0
@@ -11,17 +12,30 @@ public struct Augmentation: Codable, Equatable, Sendable {
     public var maxScale: Float = 0
     /// Mirror left–right with probability ½.
     public var mirror = false
+    /// Largest tone lift for half of the images (see `lift`); 0 for none.
+    public var tone: Float = 0
     /// Probability of erasing one rectangle of 2–20% of the image to zero.
     public var erasing: Float = 0
 
-    public init(maxShift: Float = 0, maxScale: Float = 0, mirror: Bool = false, erasing: Float = 0) {
+    public init(maxShift: Float = 0, maxScale: Float = 0, mirror: Bool = false, tone: Float = 0, erasing: Float = 0) {
         self.maxShift = maxShift
         self.maxScale = maxScale
         self.mirror = mirror
+        self.tone = tone
         self.erasing = erasing
     }
 
-    public var isIdentity: Bool { maxShift == 0 && maxScale == 0 && !mirror && erasing == 0 }
+    private enum CodingKeys: String, CodingKey { case maxShift, maxScale, mirror, tone, erasing }
+
+    /// Files from before `tone` existed have no such key: no tone change.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(maxShift: try c.decode(Float.self, forKey: .maxShift), maxScale: try c.decode(Float.self, forKey: .maxScale),
+                  mirror: try c.decode(Bool.self, forKey: .mirror), tone: try c.decodeIfPresent(Float.self, forKey: .tone) ?? 0,
+                  erasing: try c.decode(Float.self, forKey: .erasing))
+    }
+
+    public var isIdentity: Bool { maxShift == 0 && maxScale == 0 && !mirror && tone == 0 && erasing == 0 }
 
     /// Transforms every image of a batch `[N, 1, H, W]` in place. Image `n` is the one at position
     /// `firstPosition + n` of the epoch, which (with the seed and the epoch) seeds its draws.
@@ -41,6 +55,10 @@ public struct Augmentation: Codable, Equatable, Sendable {
     /// Transforms one `height × width` image in place; `scratch` holds `height · width` floats.
     public func apply(to image: UnsafeMutablePointer<Float>, height: Int, width: Int, scratch: UnsafeMutablePointer<Float>,
                       random: inout RandomSource) {
+        // Drawn only when asked for, so that runs without it keep their draws (and weights).
+        if tone > 0 && random.nextUniform() < 0.5 {
+            Self.lift(image, count: height * width, by: random.nextUniform() * tone)
+        }
         let scale = 1 + (random.nextUniform() * 2 - 1) * maxScale
         let dx = (random.nextUniform() * 2 - 1) * maxShift, dy = (random.nextUniform() * 2 - 1) * maxShift
         let flip = mirror && random.nextUniform() < 0.5
@@ -53,6 +71,19 @@ public struct Augmentation: Codable, Equatable, Sendable {
             let h = min(height, max(1, Int((area * aspect).squareRoot()))), w = min(width, max(1, Int((area / aspect).squareRoot())))
             let top = Int(random.next() % UInt64(height - h + 1)), left = Int(random.next() % UInt64(width - w + 1))
             for y in top ..< top + h { (image + y * width + left).update(repeating: 0, count: w) }
+        }
+    }
+
+    /// The image of a darker item: Fashion-MNIST's pixels are the negated photo, so an item `k`
+    /// times as light shows its pixels `v` (in 0…1) as `1 − k(1 − v)` = `a + (1 − a)·v` with
+    /// `a = 1 − k` — a shirt's folds and prints fade into a flat silhouette, as in photos and
+    /// cut-outs of dark clothes. Pixels under `edge` are the item's anti-aliased outline, partly
+    /// background: they are lifted in proportion, which keeps the outline soft and the background 0.
+    public static func lift(_ image: UnsafeMutablePointer<Float>, count: Int, by a: Float) {
+        let edge: Float = 0.1
+        for i in 0..<count where image[i] > 0 {
+            let v = image[i]
+            image[i] = v + a * (1 - v) * min(1, v / edge)
         }
     }
 

@@ -87,15 +87,11 @@ public final class BatchNorm2D: Layer {
             for c in range {
                 let mu: Float, invStd: Float
                 if context.training {
-                    // Float sums within a plane (vectorised), Double across planes.
+                    // Float sums within a plane, Double across planes.
                     var sum = 0.0, squares = 0.0
                     for n in 0..<batch {
                         let plane = x + (n * channels + c) * positions
-                        var planeSum: Float = 0, planeSquares: Float = 0
-                        for i in 0..<positions {
-                            planeSum += plane[i]
-                            planeSquares += plane[i] * plane[i]
-                        }
+                        let (planeSum, planeSquares) = Self.sumAndSquares(plane, count: positions)
                         sum += Double(planeSum)
                         squares += Double(planeSquares)
                     }
@@ -135,27 +131,74 @@ public final class BatchNorm2D: Layer {
         let count = Float(batch * positions)
         Parallel.chunks(channels, threads: context.threads) { range, _ in
             for c in range {
-                var sumDy: Float = 0, sumDyXhat: Float = 0
+                let mu = mean[c], invStd = inverse[c]
+                var sumDyDouble = 0.0, sumDyCentredDouble = 0.0
                 for n in 0..<batch {
                     let offset = (n * channels + c) * positions
-                    for i in 0..<positions {
-                        sumDy += dy[offset + i]
-                        sumDyXhat += dy[offset + i] * (x[offset + i] - mean[c]) * inverse[c]
-                    }
+                    let (planeDy, planeDyCentred) = Self.gradientSums(dy + offset, x + offset, mean: mu, count: positions)
+                    sumDyDouble += Double(planeDy)
+                    sumDyCentredDouble += Double(planeDyCentred)
                 }
+                let sumDy = Float(sumDyDouble), sumDyXhat = Float(sumDyCentredDouble) * invStd
                 dGamma[c] = sumDyXhat
                 dBeta[c] = sumDy
                 guard needsInputGradient else { continue }
-                let factor = gamma[c] * inverse[c] / count
+                let factor = gamma[c] * invStd / count
                 for n in 0..<batch {
                     let offset = (n * channels + c) * positions
                     for i in 0..<positions {
-                        let xhat = (x[offset + i] - mean[c]) * inverse[c]
+                        let xhat = (x[offset + i] - mu) * invStd
                         dx[offset + i] = factor * (count * dy[offset + i] - sumDy - xhat * sumDyXhat)
                     }
                 }
             }
         }
         return needsInputGradient ? inputGradient : nil
+    }
+
+    // MARK: sums
+
+    // Eight running totals per sum, so that the loops vectorise: a single Float total is one
+    // long chain of dependent additions. Positions past the last multiple of eight are added one
+    // at a time.
+
+    /// Σx and Σx² over `count` values.
+    private static func sumAndSquares(_ x: UnsafePointer<Float>, count: Int) -> (Float, Float) {
+        var sums = SIMD8<Float>(), squares = SIMD8<Float>(), i = 0
+        while i + 8 <= count {
+            let v = load(x, i)
+            sums += v
+            squares += v * v
+            i += 8
+        }
+        var result = (sums.sum(), squares.sum())
+        for j in i..<count {
+            result.0 += x[j]
+            result.1 += x[j] * x[j]
+        }
+        return result
+    }
+
+    /// Σ∂y and Σ∂y·(x − μ) over `count` values.
+    private static func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mean: Float, count: Int) -> (Float, Float) {
+        var sums = SIMD8<Float>(), products = SIMD8<Float>(), i = 0
+        let mu = SIMD8<Float>(repeating: mean)
+        while i + 8 <= count {
+            let g = load(dy, i)
+            sums += g
+            products += g * (load(x, i) - mu)
+            i += 8
+        }
+        var result = (sums.sum(), products.sum())
+        for j in i..<count {
+            result.0 += dy[j]
+            result.1 += dy[j] * (x[j] - mean)
+        }
+        return result
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
     }
 }

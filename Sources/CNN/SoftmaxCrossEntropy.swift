@@ -1,12 +1,18 @@
 import Foundation
 
 /// Softmax followed by cross-entropy against integer labels, as one numerically stable step:
-/// `loss = logsumexp(z) − z[label]`, and `∂loss/∂z = softmax(z) − onehot(label)`.
+/// `loss = logsumexp(z) − Σ t·z` and `∂loss/∂z = softmax(z) − t`, where the target `t` is the
+/// label's one-hot vector, or with label smoothing ε (Szegedy et al., 2016) `(1 − ε)·onehot + ε/K`:
+/// the network is not pushed towards ever larger logits for images it already gets right.
 public final class SoftmaxCrossEntropy {
     /// `∂(mean loss)/∂logits` for the last batch: `[N, classes]`.
     public let gradient = Tensor()
+    public let smoothing: Float
 
-    public init() {}
+    public init(smoothing: Float = 0) {
+        precondition(smoothing >= 0 && smoothing < 1)
+        self.smoothing = smoothing
+    }
 
     public struct BatchResult {
         /// Sum (not mean) of the per-item losses, so that results over batches add up.
@@ -22,20 +28,23 @@ public final class SoftmaxCrossEntropy {
         let z = logits.data, g = gradient.data
         var result = BatchResult(lossSum: 0, correct: 0)
         let invBatch = 1 / Float(batch)
+        let spread = smoothing / Float(classes), onLabel = 1 - smoothing
         for n in 0..<batch {
             let row = z + n * classes, gRow = g + n * classes
             let label = Int(labels[n])
             let (maxValue, best) = Self.argmax(row, classes)
-            var sum: Float = 0
+            var sum: Float = 0, logitSum: Float = 0
             for c in 0..<classes {
                 gRow[c] = exp(row[c] - maxValue)
                 sum += gRow[c]
+                logitSum += row[c]
             }
-            result.lossSum += Double(log(sum) + maxValue - row[label])
+            let target = smoothing == 0 ? row[label] : onLabel * row[label] + spread * logitSum
+            result.lossSum += Double(log(sum) + maxValue - target)
             if best == label { result.correct += 1 }
             let scale = invBatch / sum
-            for c in 0..<classes { gRow[c] *= scale }
-            gRow[label] -= invBatch
+            for c in 0..<classes { gRow[c] = gRow[c] * scale - spread * invBatch }
+            gRow[label] -= onLabel * invBatch
         }
         return result
     }

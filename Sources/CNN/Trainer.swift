@@ -95,7 +95,7 @@ public final class Trainer {
         let c = state.configuration
         let input = Tensor()
         var labels: [Int32] = []
-        let loss = SoftmaxCrossEntropy()
+        let loss = SoftmaxCrossEntropy(smoothing: c.labelSmoothing ?? 0)
         while state.epoch < c.epochs {
             let order = order(forEpoch: state.epoch)
             let epochStart = Date()

@@ -12,10 +12,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var threads: Int
     /// Random changes to training images; nil (as in files from before it existed) means none.
     public var augmentation: Augmentation?
+    /// Label smoothing ε of the training loss; nil (as in files from before it existed) means none.
+    public var labelSmoothing: Float?
 
     public init(epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Float, momentum: Float = 0,
                 weightDecay: Float = 0, schedule: LearningRateSchedule = .constant, seed: UInt64, threads: Int,
-                augmentation: Augmentation? = nil) {
+                augmentation: Augmentation? = nil, labelSmoothing: Float? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -26,6 +28,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.seed = seed
         self.threads = threads
         self.augmentation = augmentation
+        self.labelSmoothing = labelSmoothing
     }
 }
 

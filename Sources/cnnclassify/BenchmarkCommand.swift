@@ -11,6 +11,7 @@ struct Benchmark: ParsableCommand {
         discussion: """
             Prints the median of --repeats timed runs of each of:
               basic training   images/s training the basic network (batch 64 by default; Adam)
+              fashion training images/s training the shipped network (batch 128; SGD), 6,400 images
               seed epoch       seconds for one epoch of the seed network: 5,000 per-sample SGD steps
               inference        images/s of the basic network's forward pass in batches of 256
               classify folder  images/s classifying a folder of 10,000 28×28 PNGs, reading included
@@ -55,6 +56,14 @@ struct Benchmark: ParsableCommand {
             return Double(images) / (try time { _ = try trainer.run() })
         }
         print("basic training (batch \(batchSize)):  \(grouped(Int(median(basicRates)))) images/s")
+
+        let fashionImages = 6_400
+        let fashionRates = try (0..<repeats).map { run in
+            let trainer = try makeTrainer(.fashion, images: pool.subset(0..<fashionImages), batchSize: 128, optimizer: .sgd,
+                                          learningRate: 0.05, seed: UInt64(run + 1))
+            return Double(fashionImages) / (try time { _ = try trainer.run() })
+        }
+        print("fashion training (batch 128): \(grouped(Int(median(fashionRates)))) images/s")
 
         let seedSeconds = try (0..<repeats).map { run in
             let trainer = try makeTrainer(.seed, images: pool.subset(0..<5000), batchSize: 1, optimizer: .sgd,

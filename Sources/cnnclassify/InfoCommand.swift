@@ -54,6 +54,7 @@ struct Info: ParsableCommand {
                 "trained by:   \(t.command)",
                 "training:     \(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), seed \(c.seed), \(c.threads) threads, "
                     + "\(grouped(t.trainingImages)) training and \(grouped(t.validationImages)) validation images, \(fixed(t.seconds, 1)) s",
+                "recipe:       " + Self.recipe(c),
                 "data:         " + t.dataChecksums.sorted { $0.key < $1.key }.map { "\($0.key) crc32 \($0.value)" }.joined(separator: ", "),
             ]
             if let v = t.validationAccuracy { lines.append("validation:   \(percent(v)) accuracy") }
@@ -71,6 +72,28 @@ struct Info: ParsableCommand {
             lines.append("calibration:  none (plain softmax; flagged when the top probability < \(fixed(Double(Calibration.defaultMinimumConfidence), 2)))")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The rest of the configuration in words, e.g. `momentum 0.9, weight decay 0.0005, cosine schedule, …`.
+    static func recipe(_ c: TrainingConfiguration) -> String {
+        var parts: [String] = []
+        if c.momentum != 0 { parts.append("momentum \(c.momentum)") }
+        if c.weightDecay != 0 { parts.append("weight decay \(c.weightDecay)") }
+        switch c.schedule {
+        case .constant: parts.append("constant learning rate")
+        case .step(let epochs, let factor): parts.append("learning rate × \(factor) every \(epochs) epochs")
+        case .cosine: parts.append("cosine schedule")
+        }
+        if let e = c.labelSmoothing { parts.append("label smoothing \(e)") }
+        let a = c.augmentation ?? Augmentation()
+        var changes: [String] = []
+        if a.maxShift != 0 { changes.append("shift ≤ \(a.maxShift) px") }
+        if a.maxScale != 0 { changes.append("scale ± \(a.maxScale)") }
+        if a.mirror { changes.append("mirror") }
+        if a.tone != 0 { changes.append("tone ≤ \(a.tone)") }
+        if a.erasing != 0 { changes.append("erasing p \(a.erasing)") }
+        parts.append(changes.isEmpty ? "no augmentation" : "augmentation: " + changes.joined(separator: ", "))
+        return parts.joined(separator: ", ")
     }
 }
 

@@ -18,8 +18,9 @@ struct Train: ParsableCommand {
               fashion  three 3×3 convolutions with batch normalisation, 256
                        hidden units, 861K parameters (the shipped model):
                        35 epochs, batch 128, SGD lr 0.05, momentum 0.9,
-                       weight decay 5e-4, cosine schedule; images shifted
-                       by up to 2 pixels, mirrored, erased with p 0.2
+                       weight decay 5e-4, cosine schedule, label smoothing
+                       0.1; images shifted by up to 2 pixels, mirrored,
+                       darkened (tone up to 0.8), erased with p 0.2
 
             Progress goes to stderr: a live bar on a terminal, otherwise one
             line per epoch. Ctrl-C stops at the next batch and saves a
@@ -57,7 +58,11 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Augmentation: shift training images by up to this many pixels (fashion: 2).", valueName: "pixels")) var augmentShift: Float?
     @Option(help: ArgumentHelp("Augmentation: scale training images by up to ± this fraction.", valueName: "fraction")) var augmentScale: Float?
     @Flag(inversion: .prefixedNo, help: "Augmentation: mirror half of the training images left to right (fashion: on).") var augmentMirror: Bool?
+    @Option(help: ArgumentHelp("Augmentation: show half of the training images as a darker item, lifting their pixels by up to this share of the way to white (fashion: 0.8).",
+                               valueName: "fraction")) var augmentTone: Float?
     @Option(help: ArgumentHelp("Augmentation: erase a random rectangle with this probability (fashion: 0.2).", valueName: "probability")) var augmentErase: Float?
+    @Option(help: ArgumentHelp("Label smoothing: the share of each target spread evenly over all classes (fashion: 0.1).", valueName: "epsilon"))
+    var labelSmoothing: Float?
     @Option(help: "Train on at most the first N training images (outside the validation images).") var limit: Int?
     @Option(help: ArgumentHelp("Validation images: N (the last N of the training file) or a range a..<b of it; 0 for none.",
                                valueName: "N|a..<b"))
@@ -84,9 +89,10 @@ struct Train: ParsableCommand {
         if threads <= 0 { throw ValidationError("--threads must be positive") }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--lr must be positive") }
         let a = augmentation
-        if a.maxShift < 0 || a.maxScale < 0 || a.maxScale >= 1 || !(0...1).contains(a.erasing) {
-            throw ValidationError("augmentation needs a shift ≥ 0, a scale in [0, 1) and an erasing probability in [0, 1]")
+        if a.maxShift < 0 || a.maxScale < 0 || a.maxScale >= 1 || !(0...1).contains(a.erasing) || !(0...1).contains(a.tone) {
+            throw ValidationError("augmentation needs a shift ≥ 0, a scale in [0, 1), a tone in [0, 1] and an erasing probability in [0, 1]")
         }
+        if let labelSmoothing, !(0..<1).contains(labelSmoothing) { throw ValidationError("--label-smoothing must be in [0, 1)") }
     }
 
     mutating func run() throws {
@@ -220,13 +226,14 @@ struct Train: ParsableCommand {
             epochs: epochs ?? d.epochs, batchSize: batchSize ?? d.batchSize, optimizer: optimizer ?? d.optimizer,
             learningRate: learningRate ?? d.learningRate, momentum: momentum ?? d.momentum, weightDecay: weightDecay ?? d.weightDecay,
             schedule: schedule, seed: seed, threads: threads,
-            augmentation: augmentation.isIdentity ? nil : augmentation)
+            augmentation: augmentation.isIdentity ? nil : augmentation,
+            labelSmoothing: (labelSmoothing ?? d.labelSmoothing).flatMap { $0 > 0 ? $0 : nil })
     }
 
     private var augmentation: Augmentation {
         let d = defaults.augmentation
         return Augmentation(maxShift: augmentShift ?? d.maxShift, maxScale: augmentScale ?? d.maxScale,
-                            mirror: augmentMirror ?? d.mirror, erasing: augmentErase ?? d.erasing)
+                            mirror: augmentMirror ?? d.mirror, tone: augmentTone ?? d.tone, erasing: augmentErase ?? d.erasing)
     }
 
     private func commandLine() -> String {
@@ -280,6 +287,7 @@ struct TrainingDefaults {
     var weightDecay: Float = 0
     var schedule: Train.ScheduleChoice
     var augmentation = Augmentation()
+    var labelSmoothing: Float?
     var limit: Int?
     var validation: ValidationSelection = .last(5000)
 
@@ -290,5 +298,6 @@ struct TrainingDefaults {
     /// The recipe of the shipped model.
     static let fashion = TrainingDefaults(epochs: 35, batchSize: 128, optimizer: .sgd, learningRate: 0.05, momentum: 0.9,
                                           weightDecay: 5e-4, schedule: .cosine,
-                                          augmentation: Augmentation(maxShift: 2, mirror: true, erasing: 0.2))
+                                          augmentation: Augmentation(maxShift: 2, mirror: true, tone: 0.8, erasing: 0.2),
+                                          labelSmoothing: 0.1)
 }

@@ -1,3 +1,4 @@
+import Foundation
 import CNN
 import TestSupport
 import XCTest
@@ -19,6 +20,23 @@ final class AugmentationTests: XCTestCase {
         XCTAssertEqual(scaled, [2, 4, 2, 4, 8, 4, 2, 4, 2])
     }
 
+    func testToneLiftsTheItemAndKeepsTheBackground() {
+        // a = ½: full pixels go half-way to white; the outline (under 0.1) in proportion to itself.
+        let image = Tensor(shape: [6], values: [0, 0.05, 0.1, 0.5, 0.8, 1])
+        Augmentation.lift(image.data, count: 6, by: 0.5)
+        let expected: [Float] = [0, 0.05 + 0.5 * 0.95 * 0.5, 0.55, 0.75, 0.9, 1]
+        for (value, wanted) in zip(image.values, expected) { XCTAssertEqual(value, wanted, accuracy: 1e-6) }
+    }
+
+    /// Weight files from before the tone change read as having none.
+    func testOlderAugmentationRecordsDecode() throws {
+        let json = #"{"maxShift":2,"maxScale":0,"mirror":true,"erasing":0.2}"#
+        let decoded = try JSONDecoder().decode(Augmentation.self, from: Data(json.utf8))
+        XCTAssertEqual(decoded, Augmentation(maxShift: 2, mirror: true, erasing: 0.2))
+        let tone = Augmentation(maxShift: 1, tone: 0.8)
+        XCTAssertEqual(try JSONDecoder().decode(Augmentation.self, from: JSONEncoder().encode(tone)), tone)
+    }
+
     func testDrawsAreSeededAndErasingZeroesARectangle() {
         let augmentation = Augmentation(maxShift: 2, maxScale: 0.1, mirror: true, erasing: 1)
         func run(_ seed: UInt64) -> [Float] {
@@ -32,6 +50,24 @@ final class AugmentationTests: XCTestCase {
         let erased = run(3).filter { $0 == 0 }.count
         XCTAssertGreaterThanOrEqual(erased, Int(0.02 * 784), "a rectangle of at least 2% is erased")
         XCTAssertTrue(Augmentation().isIdentity)
+        XCTAssertFalse(Augmentation(tone: 0.5).isIdentity)
+    }
+
+    /// Half of the images come out lifted, each by its own amount, and only their non-zero pixels.
+    func testToneDarkensAboutHalfOfTheImages() {
+        let augmentation = Augmentation(tone: 0.8)
+        var lifted = 0, amounts = Set<Float>()
+        for seed in 0..<200 as Range<UInt64> {
+            let image = Tensor(shape: [4], values: [0, 0.5, 0.5, 1]), scratch = Tensor(shape: [4])
+            var random = RandomSource(seed: seed)
+            augmentation.apply(to: image.data, height: 2, width: 2, scratch: scratch.data, random: &random)
+            XCTAssertEqual(image[0], 0)
+            XCTAssertEqual(image[3], 1)
+            XCTAssertLessThanOrEqual(image[1], 0.5 + 0.8 * 0.5 + 1e-6)
+            if image[1] > 0.5 { lifted += 1; amounts.insert(image[1]) }
+        }
+        XCTAssertTrue((70...130).contains(lifted), "\(lifted) of 200 lifted")
+        XCTAssertGreaterThan(amounts.count, lifted / 2)
     }
 
     /// A batch is augmented the same on one thread and on two, and differently in another epoch.

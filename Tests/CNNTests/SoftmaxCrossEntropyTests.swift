@@ -3,8 +3,8 @@ import TestSupport
 import XCTest
 
 final class SoftmaxCrossEntropyTests: XCTestCase {
-    private func evaluate(_ logits: Tensor, _ labels: [Int32]) -> (SoftmaxCrossEntropy.BatchResult, [Float]) {
-        let loss = SoftmaxCrossEntropy()
+    private func evaluate(_ logits: Tensor, _ labels: [Int32], smoothing: Float = 0) -> (SoftmaxCrossEntropy.BatchResult, [Float]) {
+        let loss = SoftmaxCrossEntropy(smoothing: smoothing)
         let result = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0) }
         return (result, loss.gradient.values)
     }
@@ -24,19 +24,30 @@ final class SoftmaxCrossEntropyTests: XCTestCase {
         XCTAssertEqual(result.correct, 1)
     }
 
+    func testHandComputedLabelSmoothing() {
+        // Logits (ln 3, 0): p = (¾, ¼). With ε = 0.2 over 2 classes the target is (0.9, 0.1):
+        // loss = −0.9 ln ¾ − 0.1 ln ¼, gradient p − t = (−0.15, 0.15).
+        let (result, gradient) = evaluate(Tensor(shape: [1, 2], values: [Float(log(3.0)), 0]), [0], smoothing: 0.2)
+        XCTAssertEqual(result.lossSum, -0.9 * log(0.75) - 0.1 * log(0.25), accuracy: 1e-6)
+        XCTAssertEqual(gradient[0], -0.15, accuracy: 1e-6)
+        XCTAssertEqual(gradient[1], 0.15, accuracy: 1e-6)
+    }
+
     func testGradientMatchesFiniteDifferences() {
         let logits = GradientCheck.randomTensor([3, 5], seed: 4)
         let labels: [Int32] = [4, 0, 2]
-        let (_, analytic) = evaluate(logits, labels)
-        let h: Float = 1e-2
-        for i in 0..<logits.count {
-            let saved = logits[i]
-            logits[i] = saved + h
-            let plus = evaluate(logits, labels).0.lossSum / 3
-            logits[i] = saved - h
-            let minus = evaluate(logits, labels).0.lossSum / 3
-            logits[i] = saved
-            XCTAssertEqual(Double(analytic[i]), (plus - minus) / (2 * Double(h)), accuracy: 1e-3, "logit \(i)")
+        for smoothing: Float in [0, 0.1] {
+            let (_, analytic) = evaluate(logits, labels, smoothing: smoothing)
+            let h: Float = 1e-2
+            for i in 0..<logits.count {
+                let saved = logits[i]
+                logits[i] = saved + h
+                let plus = evaluate(logits, labels, smoothing: smoothing).0.lossSum / 3
+                logits[i] = saved - h
+                let minus = evaluate(logits, labels, smoothing: smoothing).0.lossSum / 3
+                logits[i] = saved
+                XCTAssertEqual(Double(analytic[i]), (plus - minus) / (2 * Double(h)), accuracy: 1e-3, "ε \(smoothing), logit \(i)")
+            }
         }
     }
 }
