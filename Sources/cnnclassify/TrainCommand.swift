@@ -18,9 +18,9 @@ struct Train: ParsableCommand {
               fashion  three 3×3 convolutions with batch normalisation, 256
                        hidden units, 861K parameters (the shipped model):
                        35 epochs, batch 128, SGD lr 0.05, momentum 0.9,
-                       weight decay 5e-4, cosine schedule, label smoothing
-                       0.1; images shifted by up to 2 pixels, mirrored,
-                       darkened (tone up to 0.8), erased with p 0.2
+                       weight decay 5e-4, cosine schedule; images shifted
+                       by up to 2 pixels, mirrored, darkened (tone up to
+                       0.8), erased with p 0.2
 
             Progress goes to stderr: a live bar on a terminal, otherwise one
             line per epoch. Ctrl-C stops at the next batch and saves a
@@ -61,7 +61,7 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Augmentation: show half of the training images as a darker item, lifting their pixels by up to this share of the way to white (fashion: 0.8).",
                                valueName: "fraction")) var augmentTone: Float?
     @Option(help: ArgumentHelp("Augmentation: erase a random rectangle with this probability (fashion: 0.2).", valueName: "probability")) var augmentErase: Float?
-    @Option(help: ArgumentHelp("Label smoothing: the share of each target spread evenly over all classes (fashion: 0.1).", valueName: "epsilon"))
+    @Option(help: ArgumentHelp("Label smoothing: the share of each target spread evenly over all classes.", valueName: "epsilon"))
     var labelSmoothing: Float?
     @Option(help: "Train on at most the first N training images (outside the validation images).") var limit: Int?
     @Option(help: ArgumentHelp("Validation images: N (the last N of the training file) or a range a..<b of it; 0 for none.",
@@ -298,6 +298,5 @@ struct TrainingDefaults {
     /// The recipe of the shipped model.
     static let fashion = TrainingDefaults(epochs: 35, batchSize: 128, optimizer: .sgd, learningRate: 0.05, momentum: 0.9,
                                           weightDecay: 5e-4, schedule: .cosine,
-                                          augmentation: Augmentation(maxShift: 2, mirror: true, tone: 0.8, erasing: 0.2),
-                                          labelSmoothing: 0.1)
+                                          augmentation: Augmentation(maxShift: 2, mirror: true, tone: 0.8, erasing: 0.2))
 }
