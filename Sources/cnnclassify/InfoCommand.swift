@@ -77,24 +77,27 @@ struct Info: ParsableCommand {
     /// The rest of the configuration in words, e.g. `momentum 0.9, weight decay 0.0005, cosine schedule, …`.
     static func recipe(_ c: TrainingConfiguration) -> String {
         var parts: [String] = []
-        if c.momentum != 0 { parts.append("momentum \(c.momentum)") }
-        if c.weightDecay != 0 { parts.append("weight decay \(c.weightDecay)") }
+        if c.momentum != 0 { parts.append("momentum \(short(c.momentum))") }
+        if c.weightDecay != 0 { parts.append("weight decay \(short(c.weightDecay))") }
         switch c.schedule {
         case .constant: parts.append("constant learning rate")
-        case .step(let epochs, let factor): parts.append("learning rate × \(factor) every \(epochs) epochs")
+        case .step(let epochs, let factor): parts.append("learning rate × \(short(factor)) every \(epochs) epochs")
         case .cosine: parts.append("cosine schedule")
         }
-        if let e = c.labelSmoothing { parts.append("label smoothing \(e)") }
+        if let e = c.labelSmoothing { parts.append("label smoothing \(short(e))") }
         let a = c.augmentation ?? Augmentation()
         var changes: [String] = []
-        if a.maxShift != 0 { changes.append("shift ≤ \(a.maxShift) px") }
-        if a.maxScale != 0 { changes.append("scale ± \(a.maxScale)") }
+        if a.maxShift != 0 { changes.append("shift ≤ \(short(a.maxShift)) px") }
+        if a.maxScale != 0 { changes.append("scale ± \(short(a.maxScale))") }
         if a.mirror { changes.append("mirror") }
-        if a.tone != 0 { changes.append("tone ≤ \(a.tone)") }
-        if a.erasing != 0 { changes.append("erasing p \(a.erasing)") }
+        if a.tone != 0 { changes.append("tone ≤ \(short(a.tone))") }
+        if a.erasing != 0 { changes.append("erasing p \(short(a.erasing))") }
         parts.append(changes.isEmpty ? "no augmentation" : "augmentation: " + changes.joined(separator: ", "))
         return parts.joined(separator: ", ")
     }
+
+    /// 2 rather than 2.0, 0.0005 rather than 5e-04.
+    private static func short(_ value: Float) -> String { String(format: "%g", Double(value)) }
 }
 
 private extension LayerSpec {

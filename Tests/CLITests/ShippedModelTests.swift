@@ -11,8 +11,8 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let accuracy = try XCTUnwrap((report["metrics"] as? [String: Any])?["accuracy"] as? Double)
-        // The figure the README gives, 93.43%: a drop means preprocessing, loading or inference broke.
-        XCTAssertGreaterThanOrEqual(accuracy, 0.934)
+        // The figure the README gives, 93.33%: a drop means preprocessing, loading or inference broke.
+        XCTAssertGreaterThanOrEqual(accuracy, 0.9333)
         XCTAssertTrue((report["model"] as? String)?.hasSuffix("Models/fashion.cnnw") ?? false, "\(report["model"] ?? "")")
 
         // The file says how it was made, and the accuracy it recorded is the one measured now.
