@@ -91,7 +91,7 @@ public final class BatchNorm2D: Layer {
                     var sum = 0.0, squares = 0.0
                     for n in 0..<batch {
                         let plane = x + (n * channels + c) * positions
-                        let (planeSum, planeSquares) = Self.sumAndSquares(plane, count: positions)
+                        let (planeSum, planeSquares) = Self.sums(plane, plane, centredOn: 0, count: positions)
                         sum += Double(planeSum)
                         squares += Double(planeSquares)
                     }
@@ -135,7 +135,7 @@ public final class BatchNorm2D: Layer {
                 var sumDyDouble = 0.0, sumDyCentredDouble = 0.0
                 for n in 0..<batch {
                     let offset = (n * channels + c) * positions
-                    let (planeDy, planeDyCentred) = Self.gradientSums(dy + offset, x + offset, mean: mu, count: positions)
+                    let (planeDy, planeDyCentred) = Self.sums(dy + offset, x + offset, centredOn: mu, count: positions)
                     sumDyDouble += Double(planeDy)
                     sumDyCentredDouble += Double(planeDyCentred)
                 }
@@ -158,41 +158,23 @@ public final class BatchNorm2D: Layer {
 
     // MARK: sums
 
-    // Eight running totals per sum, so that the loops vectorise: a single Float total is one
-    // long chain of dependent additions. Positions past the last multiple of eight are added one
-    // at a time.
-
-    /// Σx and Σx² over `count` values.
-    private static func sumAndSquares(_ x: UnsafePointer<Float>, count: Int) -> (Float, Float) {
-        var sums = SIMD8<Float>(), squares = SIMD8<Float>(), i = 0
-        while i + 8 <= count {
-            let v = load(x, i)
-            sums += v
-            squares += v * v
-            i += 8
-        }
-        var result = (sums.sum(), squares.sum())
-        for j in i..<count {
-            result.0 += x[j]
-            result.1 += x[j] * x[j]
-        }
-        return result
-    }
-
-    /// Σ∂y and Σ∂y·(x − μ) over `count` values.
-    private static func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mean: Float, count: Int) -> (Float, Float) {
+    /// Σa and Σa·(b − centre) over `count` values — with `b = a` and centre 0, Σx and Σx². Eight
+    /// running totals per sum, so that the loop vectorises (a single Float total is one long
+    /// chain of dependent additions); positions past the last multiple of eight are added one at
+    /// a time.
+    private static func sums(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, centredOn centre: Float, count: Int) -> (Float, Float) {
         var sums = SIMD8<Float>(), products = SIMD8<Float>(), i = 0
-        let mu = SIMD8<Float>(repeating: mean)
+        let c = SIMD8<Float>(repeating: centre)
         while i + 8 <= count {
-            let g = load(dy, i)
-            sums += g
-            products += g * (load(x, i) - mu)
+            let v = load(a, i)
+            sums += v
+            products += v * (load(b, i) - c)
             i += 8
         }
         var result = (sums.sum(), products.sum())
         for j in i..<count {
-            result.0 += dy[j]
-            result.1 += dy[j] * (x[j] - mean)
+            result.0 += a[j]
+            result.1 += a[j] * (b[j] - centre)
         }
         return result
     }

@@ -71,8 +71,9 @@ struct Evaluate: ParsableCommand {
         let labels = all.labels.map(Int.init)
         let metrics = ClassificationMetrics(classNames: contents.header.classNames, labels: labels, logits: logits)
         let classes = contents.header.classNames.count
-        let answers = (contents.header.calibration ?? .uncalibrated).assess(rows: logits, classes: classes)
-        let calibration = CalibrationReport(contents.header.calibration ?? .uncalibrated, answers: answers,
+        let modelCalibration = contents.header.calibration ?? .uncalibrated
+        let answers = modelCalibration.assess(rows: logits, classes: classes)
+        let calibration = CalibrationReport(modelCalibration, answers: answers,
                                             plain: Calibration.uncalibrated.assess(rows: logits, classes: classes), labels: labels)
         if let report {
             try writePictures(to: report, metrics: metrics, images: all, firstIndex: selected.lowerBound, answers: answers,

@@ -227,7 +227,7 @@ struct Train: ParsableCommand {
             learningRate: learningRate ?? d.learningRate, momentum: momentum ?? d.momentum, weightDecay: weightDecay ?? d.weightDecay,
             schedule: schedule, seed: seed, threads: threads,
             augmentation: augmentation.isIdentity ? nil : augmentation,
-            labelSmoothing: (labelSmoothing ?? d.labelSmoothing).flatMap { $0 > 0 ? $0 : nil })
+            labelSmoothing: labelSmoothing.flatMap { $0 > 0 ? $0 : nil })
     }
 
     private var augmentation: Augmentation {
@@ -287,7 +287,6 @@ struct TrainingDefaults {
     var weightDecay: Float = 0
     var schedule: Train.ScheduleChoice
     var augmentation = Augmentation()
-    var labelSmoothing: Float?
     var limit: Int?
     var validation: ValidationSelection = .last(5000)
 
