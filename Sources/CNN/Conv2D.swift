@@ -35,12 +35,16 @@ public final class Conv2D: Layer {
     public let bias: Parameter?
 
     private let channels, height, width, outHeight, outWidth: Int
+    /// Input height and width with the padding on both sides.
+    private let paddedHeight, paddedWidth: Int
     /// Rows of the im2col matrix (`C·K·K`) and its columns (`OH·OW`).
     private let patchSize, positions: Int
     /// im2col of every image of the last training batch: `[N, C·K·K, OH·OW]`.
     private let columns = Tensor()
     /// Per-thread im2col (inference) or column-gradient (backward) space: `[threads, C·K·K, OH·OW]`.
     private let scratch = Tensor()
+    /// Per-thread zero-padded image (forward) or image gradient (backward): `[threads, C, H + 2p, W + 2p]`.
+    private let paddedImages = Tensor()
     /// Per-thread partial weight and bias gradients for threads after the first.
     private let partialGradients = Tensor()
     private let output = Tensor()
@@ -58,6 +62,8 @@ public final class Conv2D: Layer {
         }
         outHeight = (height + 2 * p - k) / s + 1
         outWidth = (width + 2 * p - k) / s + 1
+        paddedHeight = height + 2 * p
+        paddedWidth = width + 2 * p
         patchSize = channels * k * k
         positions = outHeight * outWidth
         self.configuration = configuration
@@ -93,15 +99,17 @@ public final class Conv2D: Layer {
         } else {
             scratch.resize(to: [Parallel.chunkCount(batch, threads: context.threads), patchSize, positions])
         }
-        let x = input.data, y = output.data, w = weight.value.data
+        paddedImages.resize(to: [Parallel.chunkCount(batch, threads: context.threads), channels, paddedHeight, paddedWidth])
+        let x = input.data, y = output.data, w = weight.value.data, paddedData = paddedImages.data
         let imageSize = channels * height * width, columnSize = patchSize * positions
+        let paddedSize = channels * paddedHeight * paddedWidth
         let cols = context.training ? columns.data : scratch.data
         let biasValues = bias?.value.data
         let untied = configuration.bias == .untied
         Parallel.chunks(batch, threads: context.threads) { range, chunk in
             for n in range {
                 let col = context.training ? cols + n * columnSize : cols + chunk * columnSize
-                im2col(x + n * imageSize, into: col)
+                im2col(x + n * imageSize, into: col, padded: paddedData + chunk * paddedSize)
                 let out = y + n * filters * positions
                 // Starting from the bias and accumulating (beta 1) spares sgemm a pass that
                 // zeroes the output, and a pass adding the bias.
@@ -120,57 +128,62 @@ public final class Conv2D: Layer {
     }
 
     /// Lays out every K×K patch of one image as a column: `[C, H, W]` → `[C·K·K, OH·OW]`.
-    private func im2col(_ image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
-        let s = configuration.stride
-        // Rows are short (one output row): plain loops here beat calls to memcpy and memset.
-        forEachPatchRow { columnRow, imageRow, lo, hi in
-            let dst = col + columnRow
-            guard let imageRow, lo < hi else {
-                for ow in 0..<outWidth { dst[ow] = 0 }
-                return
-            }
-            let src = image + imageRow
-            for ow in 0..<lo { dst[ow] = 0 }
+    /// Reading from a zero-padded copy of the image makes every row of the column matrix one
+    /// plain copy, with no tests for the border in the loop.
+    private func im2col(_ image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
+        let source = pad(image, into: padded)
+        let s = configuration.stride, count = outWidth
+        forEachPatchRow { columnRow, paddedOffset in
+            let dst = col + columnRow, src = source + paddedOffset
             if s == 1 {
-                for ow in lo..<hi { dst[ow] = src[ow] }
+                for ow in 0..<count { dst[ow] = src[ow] }
             } else {
-                for ow in lo..<hi { dst[ow] = src[ow * s] }
+                for ow in 0..<count { dst[ow] = src[ow &* s] }
             }
-            for ow in hi..<outWidth { dst[ow] = 0 }
+        }
+    }
+
+    /// The image inside a border of `padding` zeros, written to `padded`; the image itself when
+    /// there is no padding.
+    private func pad(_ image: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        let p = configuration.padding
+        guard p > 0 else { return image }
+        padded.update(repeating: 0, count: channels * paddedHeight * paddedWidth)
+        forEachImageRow { imageRow, paddedRow in
+            for w in 0..<width { padded[paddedRow + w] = image[imageRow + w] }
+        }
+        return UnsafePointer(padded)
+    }
+
+    /// Calls `body` with the offset of each image row (channel by channel) in the image and in
+    /// the padded image.
+    @inline(__always)
+    private func forEachImageRow(_ body: (_ imageRow: Int, _ paddedRow: Int) -> Void) {
+        let p = configuration.padding
+        for c in 0..<channels {
+            for h in 0..<height {
+                body((c * height + h) * width, (c * paddedHeight + h + p) * paddedWidth + p)
+            }
         }
     }
 
     /// Walks the im2col matrix a row of output positions at a time: for input channel `c`, kernel
-    /// offset (`ki`, `kj`) and output row `oh`, calls `body` with the offset of that stretch in the
-    /// column matrix, the offset in the image of the input pixel under output column 0 (nil when
-    /// the input row is padding), and the output columns `lo..<hi` whose input pixel is inside.
+    /// offset (`ki`, `kj`) and output row `oh`, calls `body` with the offset of that row in the
+    /// column matrix and the offset in the padded image of the pixel under output column 0.
     @inline(__always)
-    private func forEachPatchRow(_ body: (_ columnRow: Int, _ imageRow: Int?, _ lo: Int, _ hi: Int) -> Void) {
-        let k = configuration.kernelSize, s = configuration.stride, pad = configuration.padding
+    private func forEachPatchRow(_ body: (_ columnRow: Int, _ paddedOffset: Int) -> Void) {
+        let k = configuration.kernelSize, s = configuration.stride
+        var columnRow = 0
         for c in 0..<channels {
             for ki in 0..<k {
                 for kj in 0..<k {
-                    let row = ((c * k + ki) * k + kj) * positions
-                    let (lo, hi) = validOutputRange(offset: kj, extent: width, outExtent: outWidth)
                     for oh in 0..<outHeight {
-                        let ih = oh * s + ki - pad
-                        let inside = ih >= 0 && ih < height
-                        body(row + oh * outWidth, inside ? (c * height + ih) * width + kj - pad : nil, lo, hi)
+                        body(columnRow, (c &* paddedHeight &+ oh &* s &+ ki) &* paddedWidth &+ kj)
+                        columnRow &+= outWidth
                     }
                 }
             }
         }
-    }
-
-    /// The output columns `lo..<hi` whose input column `ow·stride + offset − padding` is inside
-    /// the image.
-    private func validOutputRange(offset: Int, extent: Int, outExtent: Int) -> (Int, Int) {
-        let s = configuration.stride, pad = configuration.padding
-        var lo = 0
-        while lo < outExtent && lo * s + offset - pad < 0 { lo += 1 }
-        var hi = outExtent
-        while hi > lo && (hi - 1) * s + offset - pad >= extent { hi -= 1 }
-        return (lo, hi)
     }
 
     // MARK: backward
@@ -184,8 +197,10 @@ public final class Conv2D: Layer {
         partialGradients.resize(to: [max(chunks - 1, 1), partialSize])
         if needsInputGradient {
             scratch.resize(to: [chunks, patchSize, positions])
+            paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
             inputGradient.resize(to: [batch] + inputShape)
         }
+        let paddedData = paddedImages.data, paddedSize = channels * paddedHeight * paddedWidth
         let dy = outputGradient.data, w = weight.value.data, cols = columns.data
         let columnSize = patchSize * positions, imageSize = channels * height * width
         let partials = partialGradients.data, scratchData = scratch.data, dx = inputGradient.data
@@ -219,7 +234,7 @@ public final class Conv2D: Layer {
                 let dcol = scratchData + chunk * columnSize
                 BLAS.gemm(transposeA: true, transposeB: false, m: patchSize, n: positions, k: filters,
                           a: w, lda: patchSize, b: g, ldb: positions, beta: 0, c: dcol, ldc: positions)
-                col2im(dcol, into: dx + n * imageSize)
+                col2im(dcol, into: dx + n * imageSize, padded: paddedData + chunk * paddedSize)
             }
         }
         for chunk in 1..<max(chunks, 1) {
@@ -233,17 +248,24 @@ public final class Conv2D: Layer {
     }
 
     /// The adjoint of `im2col`: adds each column entry back onto the input pixel it came from.
-    private func col2im(_ col: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
-        let s = configuration.stride
-        image.update(repeating: 0, count: channels * height * width)
-        forEachPatchRow { columnRow, imageRow, lo, hi in
-            guard let imageRow else { return }
-            let src = col + columnRow, dst = image + imageRow
+    /// Entries that fall on the padding are summed there and dropped; every pixel inside receives
+    /// its entries in the same order as without padding.
+    private func col2im(_ col: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
+        let p = configuration.padding
+        let target = p == 0 ? image : padded
+        target.update(repeating: 0, count: channels * paddedHeight * paddedWidth)
+        let s = configuration.stride, count = outWidth
+        forEachPatchRow { columnRow, paddedOffset in
+            let src = col + columnRow, dst = target + paddedOffset
             if s == 1 {
-                for ow in lo..<hi { dst[ow] += src[ow] }
+                for ow in 0..<count { dst[ow] += src[ow] }
             } else {
-                for ow in lo..<hi { dst[ow * s] += src[ow] }
+                for ow in 0..<count { dst[ow &* s] += src[ow] }
             }
+        }
+        guard p > 0 else { return }
+        forEachImageRow { imageRow, paddedRow in
+            for w in 0..<width { image[imageRow + w] = padded[paddedRow + w] }
         }
     }
 }
