@@ -93,13 +93,14 @@ public final class Conv2D: Layer {
     public func forward(_ input: Tensor, context: RunContext) -> Tensor {
         let batch = input.shape[0]
         let filters = configuration.filters
+        let chunks = Parallel.chunkCount(batch, threads: context.threads)
         output.resize(to: [batch] + outputShape)
         if context.training {
             columns.resize(to: [batch, patchSize, positions])
         } else {
-            scratch.resize(to: [Parallel.chunkCount(batch, threads: context.threads), patchSize, positions])
+            scratch.resize(to: [chunks, patchSize, positions])
         }
-        paddedImages.resize(to: [Parallel.chunkCount(batch, threads: context.threads), channels, paddedHeight, paddedWidth])
+        paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
         let x = input.data, y = output.data, w = weight.value.data, paddedData = paddedImages.data
         let imageSize = channels * height * width, columnSize = patchSize * positions
         let paddedSize = channels * paddedHeight * paddedWidth
