@@ -82,7 +82,7 @@ public final class BatchNorm2D: Layer {
         let gamma = scale.value.data, beta = shift.value.data
         let mean = batchMean.data, inverse = batchInverseDeviation.data
         let runMean = runningMean.data, runVariance = runningVariance.data
-        let count = batch * positions, momentum = configuration.momentum, epsilon = configuration.epsilon
+        let count = batch * positions, momentum = context.statisticsWeight ?? configuration.momentum, epsilon = configuration.epsilon
         Parallel.chunks(channels, threads: context.threads) { range, _ in
             for c in range {
                 let mu: Float, invStd: Float

@@ -24,11 +24,16 @@ public struct RunContext {
     /// Seed for this batch's random draws (dropout masks), derived from the run's seed and the
     /// batch's position in training.
     public var randomSeed: UInt64
+    /// When set, batch normalisation gives this batch's statistics this weight in its running
+    /// averages instead of its momentum: 1/(k+1) for the k-th of a series of batches makes them
+    /// the plain mean over the series.
+    public var statisticsWeight: Float?
 
-    public init(training: Bool, threads: Int, randomSeed: UInt64 = 0) {
+    public init(training: Bool, threads: Int, randomSeed: UInt64 = 0, statisticsWeight: Float? = nil) {
         self.training = training
         self.threads = threads
         self.randomSeed = randomSeed
+        self.statisticsWeight = statisticsWeight
     }
 }
 

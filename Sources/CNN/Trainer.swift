@@ -54,10 +54,14 @@ public final class Trainer {
 
     public enum Outcome { case finished, interrupted }
 
+    /// `checkpointTensors` are a saved run's `checkpointTensors`, to continue it.
     public init(network: Network, state: TrainingState, training: LabeledImages, validation: LabeledImages?,
-                inputScale: Float, optimizerState: [String: Tensor] = [:]) throws {
+                inputScale: Float, checkpointTensors: [String: Tensor] = [:]) throws {
         let configuration = state.configuration
         precondition(configuration.batchSize > 0 && configuration.threads > 0 && configuration.epochs >= 0)
+        if let averaging = configuration.averaging {
+            precondition((1...max(configuration.epochs, 1)).contains(averaging.startEpoch) && averaging.learningRate > 0)
+        }
         self.network = network
         self.state = state
         self.training = training
@@ -65,18 +69,34 @@ public final class Trainer {
         self.inputScale = inputScale
         optimizer = configuration.optimizer.make(momentum: configuration.momentum, weightDecay: configuration.weightDecay)
         optimizer.stepCount = state.step
-        if !optimizerState.isEmpty {
-            try optimizer.restore(optimizerState, parameters: network.parameters)
+        if !checkpointTensors.isEmpty {
+            try optimizer.restore(checkpointTensors, parameters: network.parameters)
+        }
+        if let averaging = configuration.averaging, state.epoch >= averaging.startEpoch {
+            for p in network.parameters {
+                let name = Self.averageName(p)
+                guard let saved = checkpointTensors[name], saved.shape == p.value.shape else {
+                    throw CheckpointError("the checkpoint has no weight average \(name) of shape \(p.value.shape)")
+                }
+                averages[name] = saved
+            }
         }
     }
 
     public var batchesPerEpoch: Int { (training.count + state.configuration.batchSize - 1) / state.configuration.batchSize }
     public var totalSteps: Int { batchesPerEpoch * state.configuration.epochs }
 
-    public var optimizerState: [String: Tensor] { optimizer.stateTensors(for: network.parameters) }
+    /// What a checkpoint needs besides the weights and the state: the optimizer's state and the
+    /// weight averages so far.
+    public var checkpointTensors: [String: Tensor] {
+        optimizer.stateTensors(for: network.parameters).merging(averages) { optimizerTensor, _ in optimizerTensor }
+    }
 
     public func learningRate(atStep step: Int) -> Float {
         let c = state.configuration
+        if let averaging = c.averaging {
+            return averaging.rate(base: c.learningRate, schedule: c.schedule, step: step, stepsPerEpoch: batchesPerEpoch)
+        }
         return c.schedule.rate(base: c.learningRate, step: step, stepsPerEpoch: batchesPerEpoch, totalSteps: totalSteps)
     }
 
@@ -104,10 +124,7 @@ public final class Trainer {
             let seenAtStart = state.seen
             while state.batch < batchesPerEpoch {
                 let start = state.batch * c.batchSize
-                training.fill(input, labels: &labels, indices: order[start ..< min(start + c.batchSize, order.count)], scale: inputScale)
-                if let augmentation = c.augmentation, !augmentation.isIdentity {
-                    augment(input, with: augmentation, firstPosition: start)
-                }
+                fillBatch(input, labels: &labels, order: order, start: start)
                 let context = RunContext(training: true, threads: c.threads, randomSeed: batchSeed(epoch: state.epoch, batch: state.batch))
                 let logits = network.forward(input, context: context)
                 let result = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0) }
@@ -147,18 +164,70 @@ public final class Trainer {
             state.lossSum = 0
             state.correct = 0
             state.seen = 0
+            if let averaging = c.averaging, state.epoch >= averaging.startEpoch {
+                addToAverages(snapshot: state.epoch - averaging.startEpoch)
+            }
             try onEpoch?(report)
             if state.epoch < c.epochs && shouldStop() { return .interrupted }
+        }
+        if c.averaging != nil {
+            for p in network.parameters { p.value.copy(from: averages[Self.averageName(p)]!) }
+            measureBatchStatistics()
         }
         return .finished
     }
 
     private let augmentationScratch = Tensor()
 
-    private func augment(_ batch: Tensor, with augmentation: Augmentation, firstPosition: Int) {
+    /// Loads the images at `order[start...]` (a batch's worth, or what is left), augmented as in
+    /// epoch `state.epoch`.
+    private func fillBatch(_ input: Tensor, labels: inout [Int32], order: [Int], start: Int) {
         let c = state.configuration
-        augmentation.apply(toBatch: batch, seed: c.seed, epoch: state.epoch, firstPosition: firstPosition,
-                           threads: c.threads, scratch: augmentationScratch)
+        training.fill(input, labels: &labels, indices: order[start ..< min(start + c.batchSize, order.count)], scale: inputScale)
+        if let augmentation = c.augmentation, !augmentation.isIdentity {
+            augmentation.apply(toBatch: input, seed: c.seed, epoch: state.epoch, firstPosition: start,
+                               threads: c.threads, scratch: augmentationScratch)
+        }
+    }
+
+    // MARK: weight averaging
+
+    private var averages: [String: Tensor] = [:]
+
+    private static func averageName(_ parameter: Parameter) -> String { "average.\(parameter.name)" }
+
+    /// Folds the current weights into the averages as the `snapshot`-th (from 0) of them.
+    private func addToAverages(snapshot: Int) {
+        let weight = 1 / Float(snapshot + 1)
+        for p in network.parameters {
+            let name = Self.averageName(p)
+            guard snapshot > 0, let average = averages[name] else {
+                let first = Tensor(shape: p.value.shape)
+                first.copy(from: p.value)
+                averages[name] = first
+                continue
+            }
+            let a = average.data, w = p.value.data
+            Parallel.elementwise(p.value.count, threads: state.configuration.threads) { range in
+                for i in range { a[i] += weight * (w[i] - a[i]) }
+            }
+        }
+    }
+
+    /// Sets batch normalisation's running statistics to their mean over one pass of training
+    /// batches (augmented as in training, in a fresh order), with the current weights.
+    private func measureBatchStatistics() {
+        guard network.layers.contains(where: { $0 is BatchNorm2D }) else { return }
+        let c = state.configuration
+        let input = Tensor()
+        var labels: [Int32] = []
+        let order = order(forEpoch: state.epoch)
+        for (k, start) in stride(from: 0, to: order.count, by: c.batchSize).enumerated() {
+            fillBatch(input, labels: &labels, order: order, start: start)
+            let context = RunContext(training: true, threads: c.threads, randomSeed: batchSeed(epoch: state.epoch, batch: k),
+                                     statisticsWeight: 1 / Float(k + 1))
+            _ = network.forward(input, context: context)
+        }
     }
 
     private func batchSeed(epoch: Int, batch: Int) -> UInt64 {

@@ -14,10 +14,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var augmentation: Augmentation?
     /// Label smoothing ε of the training loss; nil (as in files from before it existed) means none.
     public var labelSmoothing: Float?
+    /// Stochastic weight averaging over the last epochs; nil (as in files from before it existed)
+    /// means the last epoch's weights are the result.
+    public var averaging: WeightAveraging?
 
     public init(epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Float, momentum: Float = 0,
                 weightDecay: Float = 0, schedule: LearningRateSchedule = .constant, seed: UInt64, threads: Int,
-                augmentation: Augmentation? = nil, labelSmoothing: Float? = nil) {
+                augmentation: Augmentation? = nil, labelSmoothing: Float? = nil, averaging: WeightAveraging? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -29,6 +32,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.threads = threads
         self.augmentation = augmentation
         self.labelSmoothing = labelSmoothing
+        self.averaging = averaging
     }
 }
 

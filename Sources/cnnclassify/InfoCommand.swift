@@ -85,6 +85,9 @@ struct Info: ParsableCommand {
         case .cosine: parts.append("cosine schedule")
         }
         if let e = c.labelSmoothing { parts.append("label smoothing \(short(e))") }
+        if let w = c.averaging {
+            parts.append("weights averaged over epochs \(w.startEpoch)–\(c.epochs) at lr \(short(w.learningRate))")
+        }
         let a = c.augmentation ?? Augmentation()
         var changes: [String] = []
         if a.maxShift != 0 { changes.append("shift ≤ \(short(a.maxShift)) px") }

@@ -63,6 +63,11 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Augmentation: erase a random rectangle with this probability (fashion: 0.2).", valueName: "probability")) var augmentErase: Float?
     @Option(help: ArgumentHelp("Label smoothing: the share of each target spread evenly over all classes.", valueName: "epsilon"))
     var labelSmoothing: Float?
+    @Option(help: ArgumentHelp("Stochastic weight averaging: decay the learning rate to --swa-lr by the end of this epoch, keep it there, and make the network the average of the weights at the end of this and every later epoch.",
+                               valueName: "epoch"))
+    var swaStart: Int?
+    @Option(help: ArgumentHelp("With --swa-start: the learning rate of the averaged epochs (default: a fifth of --lr).", valueName: "rate"))
+    var swaLR: Float?
     @Option(help: "Train on at most the first N training images (outside the validation images).") var limit: Int?
     @Option(help: ArgumentHelp("Validation images: N (the last N of the training file) or a range a..<b of it; 0 for none.",
                                valueName: "N|a..<b"))
@@ -93,6 +98,13 @@ struct Train: ParsableCommand {
             throw ValidationError("augmentation needs a shift ≥ 0, a scale in [0, 1), a tone in [0, 1] and an erasing probability in [0, 1]")
         }
         if let labelSmoothing, !(0..<1).contains(labelSmoothing) { throw ValidationError("--label-smoothing must be in [0, 1)") }
+        if let swaStart, !(1...(epochs ?? defaults.epochs)).contains(swaStart) {
+            throw ValidationError("--swa-start must be an epoch from 1 to the number of epochs")
+        }
+        if let swaLR {
+            guard swaStart != nil else { throw ValidationError("--swa-lr needs --swa-start") }
+            guard swaLR > 0 else { throw ValidationError("--swa-lr must be positive") }
+        }
     }
 
     mutating func run() throws {
@@ -107,7 +119,7 @@ struct Train: ParsableCommand {
         }
         var header: ModelHeader
         var state: TrainingState
-        var optimizerState: [String: Tensor] = [:]
+        var checkpointTensors: [String: Tensor] = [:]
         let network: Network
         if let resume {
             let contents = try loadModel(resume)
@@ -117,7 +129,7 @@ struct Train: ParsableCommand {
             header = contents.header
             state = saved
             network = contents.network
-            optimizerState = contents.extraTensors
+            checkpointTensors = contents.extraTensors
             if threads != state.configuration.threads {
                 printError("warning: the run used \(state.configuration.threads) threads; continuing with \(threads) gives slightly different weights")
                 state.configuration.threads = threads
@@ -144,7 +156,7 @@ struct Train: ParsableCommand {
         guard trainingSet.count > 0 else { throw CommandFailure(message: "no training images left after --limit and --validation") }
 
         let trainer = try Trainer(network: network, state: state, training: trainingSet, validation: validationSet,
-                                  inputScale: header.input.scale, optimizerState: optimizerState)
+                                  inputScale: header.input.scale, checkpointTensors: checkpointTensors)
         let c = state.configuration
         let display = ProgressDisplay(totalEpochs: c.epochs)
         let metricsLog = try log.map { try MetricsLog(path: $0, format: MetricsLog.format(for: $0, explicit: logFormat), resuming: resume != nil) }
@@ -170,6 +182,11 @@ struct Train: ParsableCommand {
             display.message("interrupted at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch); checkpoint saved. Continue with:\n"
                 + "  cnnclassify train --resume \(checkpointPath)")
             throw ExitCode(130)
+        }
+        if let averaging = c.averaging {
+            let normalised = network.layers.contains { $0 is BatchNorm2D }
+            display.message("the network is the mean of the weights at the end of epochs \(averaging.startEpoch)–\(c.epochs)"
+                + (normalised ? ", with batch-norm statistics measured again over the training images" : ""))
         }
 
         var validationAccuracy: Double?
@@ -227,7 +244,8 @@ struct Train: ParsableCommand {
             learningRate: learningRate ?? d.learningRate, momentum: momentum ?? d.momentum, weightDecay: weightDecay ?? d.weightDecay,
             schedule: schedule, seed: seed, threads: threads,
             augmentation: augmentation.isIdentity ? nil : augmentation,
-            labelSmoothing: labelSmoothing.flatMap { $0 > 0 ? $0 : nil })
+            labelSmoothing: labelSmoothing.flatMap { $0 > 0 ? $0 : nil },
+            averaging: swaStart.map { WeightAveraging(startEpoch: $0, learningRate: swaLR ?? (learningRate ?? d.learningRate) / 5) })
     }
 
     private var augmentation: Augmentation {
@@ -244,7 +262,7 @@ struct Train: ParsableCommand {
 private func saveCheckpoint(_ trainer: Trainer, header: ModelHeader, to path: String) throws {
     var checkpoint = header
     checkpoint.checkpoint = trainer.state
-    try ModelFile.write(trainer.network, header: checkpoint, extraTensors: trainer.optimizerState, to: path)
+    try ModelFile.write(trainer.network, header: checkpoint, extraTensors: trainer.checkpointTensors, to: path)
 }
 
 /// Writes one file of a `--report` directory (made if missing), atomically.

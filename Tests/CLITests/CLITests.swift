@@ -47,16 +47,19 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(result.status, 2)
         XCTAssertTrue(result.stderr.contains("unknown architecture 'resnet'"), result.stderr)
         XCTAssertEqual(try run(["evaluate", "--images", "x"]).status, 2)
-        for (option, value) in [("--label-smoothing", "1"), ("--augment-tone", "1.5")] {
-            let bad = try run(["train", "--arch", "fashion", option, value])
-            XCTAssertEqual(bad.status, 2, "\(option) \(value)")
-            XCTAssertTrue(bad.stderr.contains(option == "--label-smoothing" ? "--label-smoothing must be in [0, 1)" : "a tone in [0, 1]"), bad.stderr)
+        for (arguments, message) in [(["--label-smoothing", "1"], "--label-smoothing must be in [0, 1)"),
+                                     (["--augment-tone", "1.5"], "a tone in [0, 1]"),
+                                     (["--swa-start", "36"], "--swa-start must be an epoch from 1 to the number of epochs"),
+                                     (["--swa-lr", "0.01"], "--swa-lr needs --swa-start")] {
+            let bad = try run(["train", "--arch", "fashion"] + arguments)
+            XCTAssertEqual(bad.status, 2, "\(arguments)")
+            XCTAssertTrue(bad.stderr.contains(message), bad.stderr)
         }
     }
 
     func testTrainWritesModelLogAndEpochLines() throws {
         let log = work.file("metrics.csv")
-        let (model, result) = try trainSmallModel(extra: ["--log", log, "--label-smoothing", "0.1", "--augment-tone", "0.5"])
+        let (model, result) = try trainSmallModel(extra: ["--log", log, "--label-smoothing", "0.1", "--augment-tone", "0.5", "--swa-start", "1"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: model))
         XCTAssertTrue(result.stdout.hasPrefix("wrote \(model)"), result.stdout)
@@ -87,7 +90,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(info.status, 0, info.stderr)
         XCTAssertTrue(info.stdout.contains("architecture: basic: conv 3×3×32 pad 1 → ReLU"), info.stdout)
         XCTAssertTrue(info.stdout.contains("trained by:   \(header.training!.command)"), info.stdout)
-        XCTAssertTrue(info.stdout.contains("recipe:       cosine schedule, label smoothing 0.1, augmentation: tone ≤ 0.5\n"), info.stdout)
+        XCTAssertTrue(info.stdout.contains("recipe:       cosine schedule, label smoothing 0.1, weights averaged over epochs 1–2 at lr 0.0002, augmentation: tone ≤ 0.5\n"), info.stdout)
         XCTAssertTrue(info.stdout.contains("200 training and 100 validation images"), info.stdout)
         XCTAssertTrue(info.stdout.contains(String(format: "temperature %.3f", calibration.temperature)), info.stdout)
         let json = try run(["info", model, "--format", "json"])

@@ -31,6 +31,19 @@ final class BatchNorm2DTests: XCTestCase {
         XCTAssertEqual(inference[2], -1, accuracy: 1e-5)
     }
 
+    /// With weights 1, 1/2, 1/3 the running statistics are the plain means of three batches':
+    /// means 2, 7, 3 → 4; unbiased variances 2, 8, 0 → 10/3.
+    func testStatisticsWeightGivesPlainMeanOverBatches() throws {
+        let norm = try layer(channels: 1)
+        let batches: [[Float]] = [[1, 3], [5, 9], [3, 3]]
+        for (k, values) in batches.enumerated() {
+            let context = RunContext(training: true, threads: 1, statisticsWeight: 1 / Float(k + 1))
+            _ = norm.forward(Tensor(shape: [1, 1, 1, 2], values: values), context: context)
+        }
+        XCTAssertEqual(norm.runningMean[0], 4, accuracy: 1e-6)
+        XCTAssertEqual(norm.runningVariance[0], 10.0 / 3, accuracy: 1e-6)
+    }
+
     func testGradient() throws {
         let norm = try layer(channels: 3, height: 2, width: 3)
         norm.scale.value.copy(from: Tensor(shape: [3], values: [0.5, 1.5, -1]))

@@ -1,4 +1,5 @@
 import CNN
+import Foundation
 import XCTest
 
 final class OptimizerTests: XCTestCase {
@@ -63,6 +64,19 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(LearningRateSchedule.cosine.rate(base: 0.1, step: 0, stepsPerEpoch: 10, totalSteps: 100), 0.1)
         XCTAssertEqual(LearningRateSchedule.cosine.rate(base: 0.1, step: 50, stepsPerEpoch: 10, totalSteps: 100), 0.05, accuracy: 1e-7)
         XCTAssertEqual(LearningRateSchedule.cosine.rate(base: 0.1, step: 100, stepsPerEpoch: 10, totalSteps: 100), 0, accuracy: 1e-7)
+    }
+
+    /// Averaging from epoch 2 of 10 steps each: the cosine runs over 20 steps from 0.05 to 0.01
+    /// (half-way at step 10), then the rate stays at 0.01; a constant schedule jumps at step 20.
+    func testWeightAveragingSchedule() {
+        let averaging = WeightAveraging(startEpoch: 2, learningRate: 0.01)
+        let rates = [0, 10, 19, 20, 35].map { averaging.rate(base: 0.05, schedule: .cosine, step: $0, stepsPerEpoch: 10) }
+        XCTAssertEqual(rates[0], 0.05, accuracy: 1e-7)
+        XCTAssertEqual(rates[1], 0.03, accuracy: 1e-7)
+        XCTAssertEqual(rates[2], 0.01 + 0.04 * Float(0.5 * (1 + cos(Double.pi * 19 / 20))), accuracy: 1e-7)
+        XCTAssertEqual(Array(rates[3...]), [0.01, 0.01])
+        XCTAssertEqual(averaging.rate(base: 0.05, schedule: .constant, step: 19, stepsPerEpoch: 10), 0.05, accuracy: 1e-7)
+        XCTAssertEqual(averaging.rate(base: 0.05, schedule: .constant, step: 20, stepsPerEpoch: 10), 0.01)
     }
 
     func testInitialisersHaveTheirStatistics() {

@@ -46,9 +46,26 @@ final class TrainingTests: XCTestCase {
     /// Stopping mid-epoch, saving a checkpoint and resuming from it gives the weights of the
     /// uninterrupted run.
     func testResumeFromCheckpointMatchesUninterruptedRun() throws {
+        try assertResumeMatchesUninterruptedRun(.init(epochs: 2, batchSize: 16, optimizer: .adam, learningRate: 0.005,
+                                                      schedule: .cosine, seed: 9, threads: 2))
+    }
+
+    /// The same while weights are being averaged: the checkpoint carries the average so far.
+    func testResumeDuringWeightAveragingMatchesUninterruptedRun() throws {
+        let checkpoint = try assertResumeMatchesUninterruptedRun(
+            .init(epochs: 3, batchSize: 16, optimizer: .sgd, learningRate: 0.05, momentum: 0.9, schedule: .cosine, seed: 9, threads: 2,
+                  averaging: WeightAveraging(startEpoch: 1, learningRate: 0.01)))
+        let withoutAverages = checkpoint.extraTensors.filter { !$0.key.hasPrefix("average.") }
+        XCTAssertThrowsError(try Trainer(network: checkpoint.network, state: checkpoint.header.checkpoint!, training: SyntheticData.images(count: 160),
+                                         validation: nil, inputScale: 1.0 / 255, checkpointTensors: withoutAverages))
+    }
+
+    /// Interrupts a run after 13 batches (epoch 2, batch 3, with 160 images in batches of 16),
+    /// saves a checkpoint, resumes from it and checks the weights against an uninterrupted run.
+    /// Returns the checkpoint.
+    @discardableResult
+    private func assertResumeMatchesUninterruptedRun(_ configuration: TrainingConfiguration) throws -> ModelFile.Contents {
         let data = SyntheticData.images(count: 160)
-        let configuration = TrainingConfiguration(epochs: 2, batchSize: 16, optimizer: .adam, learningRate: 0.005,
-                                                  schedule: .cosine, seed: 9, threads: 2)
         let uninterrupted = try train(small, configuration, data: data)
         let interrupted = try train(small, configuration, data: data, stopAfterBatches: 13)
         XCTAssertEqual(interrupted.state.epoch, 1)
@@ -58,12 +75,66 @@ final class TrainingTests: XCTestCase {
         let path = directory.file("checkpoint.cnnw")
         try ModelFile.write(interrupted.network, header: ModelHeader(architecture: small, classNames: FashionMNIST.classNames,
                                                                      checkpoint: interrupted.state),
-                            extraTensors: interrupted.optimizerState, to: path)
+                            extraTensors: interrupted.checkpointTensors, to: path)
         let saved = try ModelFile.read(path)
         let resumed = try Trainer(network: saved.network, state: saved.header.checkpoint!, training: data, validation: nil,
-                                  inputScale: 1.0 / 255, optimizerState: saved.extraTensors)
+                                  inputScale: 1.0 / 255, checkpointTensors: saved.extraTensors)
         XCTAssertEqual(try resumed.run(), .finished)
         XCTAssertEqual(weights(resumed), weights(uninterrupted))
+        return saved
+    }
+
+    /// Averaging from epoch 2 of 4: the trained weights are the mean of those at the end of
+    /// epochs 2, 3 and 4.
+    func testWeightAveragingGivesMeanOfEpochEndWeights() throws {
+        let data = SyntheticData.images(count: 160)
+        let configuration = TrainingConfiguration(epochs: 4, batchSize: 16, optimizer: .sgd, learningRate: 0.05, momentum: 0.9,
+                                                  schedule: .cosine, seed: 2, threads: 2,
+                                                  averaging: WeightAveraging(startEpoch: 2, learningRate: 0.02))
+        let network = try Network(small)
+        network.initialize(seed: 2)
+        let trainer = try Trainer(network: network, state: TrainingState(configuration: configuration, command: "test"),
+                                  training: data, validation: nil, inputScale: 1.0 / 255)
+        var snapshots: [[[Float]]] = []
+        trainer.onEpoch = { _ in snapshots.append(network.parameters.map(\.value.values)) }
+        XCTAssertEqual(try trainer.run(), .finished)
+        XCTAssertEqual(snapshots.count, 4)
+        let averaged = weights(trainer)
+        XCTAssertFalse(averaged == snapshots[3], "the last epoch's weights, not the average")
+        var worst: Float = 0
+        for (p, parameter) in averaged.enumerated() {
+            for (i, value) in parameter.enumerated() {
+                let mean = (snapshots[1][p][i] + snapshots[2][p][i] + snapshots[3][p][i]) / 3
+                worst = max(worst, abs(value - mean) / (1e-1 + abs(mean)))
+            }
+        }
+        XCTAssertLessThan(worst, 1e-5)
+    }
+
+    /// After averaging, batch normalisation's running mean is measured afresh with the averaged
+    /// weights: with equal batches and no augmentation it is the convolution's mean output per
+    /// channel over all training images.
+    func testWeightAveragingMeasuresBatchStatisticsAgain() throws {
+        let architecture = Architecture(name: "normed", inputShape: [1, 28, 28], layers: [
+            .conv2D(.init(filters: 4, kernelSize: 3, stride: 2)), .batchNorm2D(.init()), .relu, .flatten, .dense(.init(outputs: 10)),
+        ])
+        let data = SyntheticData.images(count: 160)
+        let trainer = try train(architecture, .init(epochs: 2, batchSize: 16, optimizer: .sgd, learningRate: 0.05, momentum: 0.9,
+                                                    seed: 5, threads: 2, averaging: WeightAveraging(startEpoch: 1, learningRate: 0.02)),
+                                data: data)
+        let input = Tensor()
+        var labels: [Int32] = []
+        data.fill(input, labels: &labels, indices: 0..<data.count, scale: 1.0 / 255)
+        let convolved = trainer.network.layers[0].forward(input, context: RunContext(training: false, threads: 2))
+        let norm = try XCTUnwrap(trainer.network.layers[1] as? BatchNorm2D)
+        let positions = convolved.count / (data.count * 4)
+        for c in 0..<4 {
+            var sum = 0.0
+            for n in 0..<data.count {
+                for i in 0..<positions { sum += Double(convolved[(n * 4 + c) * positions + i]) }
+            }
+            XCTAssertEqual(Double(norm.runningMean[c]), sum / Double(data.count * positions), accuracy: 1e-4)
+        }
     }
 
     /// The seed network for one epoch on 1,000 real training images, twice: identical weights.
