@@ -173,6 +173,10 @@ struct Train: ParsableCommand {
             try metricsLog?.append(report)
             if report.epoch < c.epochs {
                 try saveCheckpoint(trainer, header: header, to: checkpointPath)
+            } else if let averaging = c.averaging {
+                let normalised = network.layers.contains { $0 is BatchNorm2D }
+                display.message("averaging the weights of epochs \(averaging.startEpoch)–\(c.epochs)"
+                    + (normalised ? "; measuring batch-norm statistics again over the training images" : ""))
             }
         }
         Interrupt.install()
@@ -182,11 +186,6 @@ struct Train: ParsableCommand {
             display.message("interrupted at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch); checkpoint saved. Continue with:\n"
                 + "  cnnclassify train --resume \(checkpointPath)")
             throw ExitCode(130)
-        }
-        if let averaging = c.averaging {
-            let normalised = network.layers.contains { $0 is BatchNorm2D }
-            display.message("the network is the mean of the weights at the end of epochs \(averaging.startEpoch)–\(c.epochs)"
-                + (normalised ? ", with batch-norm statistics measured again over the training images" : ""))
         }
 
         var validationAccuracy: Double?

@@ -68,6 +68,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(epochLines.count, 2, result.stderr)
         XCTAssertTrue(epochLines[1].contains("val loss"))
         XCTAssertFalse(result.stderr.contains("\r"))
+        XCTAssertTrue(result.stderr.contains("averaging the weights of epochs 1–2\n"), result.stderr)
         let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(rows.first.map(String.init), "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,learning_rate,seconds,images_per_second")
         XCTAssertEqual(rows.count, 3)
