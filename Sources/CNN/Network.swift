@@ -54,6 +54,8 @@ public final class Network {
     public var classCount: Int { layers.last!.outputShape[0] }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
     public var multiplyAdds: Int { layers.reduce(0) { $0 + $1.multiplyAdds } }
+    /// Whether any layer keeps running batch statistics.
+    public var hasBatchNormalisation: Bool { layers.contains { $0 is BatchNorm2D } }
 
     /// Draws every parameter from its layer's initialiser, in layer order, from one seeded stream.
     public func initialize(seed: UInt64) {

@@ -217,7 +217,7 @@ public final class Trainer {
     /// Sets batch normalisation's running statistics to their mean over one pass of training
     /// batches (augmented as in training, in a fresh order), with the current weights.
     private func measureBatchStatistics() {
-        guard network.layers.contains(where: { $0 is BatchNorm2D }) else { return }
+        guard network.hasBatchNormalisation else { return }
         let c = state.configuration
         let input = Tensor()
         var labels: [Int32] = []

@@ -2,11 +2,12 @@
 /// for the first `startEpoch` epochs to `learningRate`, stays there for the rest of the run, and the
 /// trained network is the average of the weights at the end of epoch `startEpoch` and of every
 /// later one. SGD at a constant rate circles a wide minimum; the average sits nearer its centre,
-/// which generalises better than any single point of the circle. Averaged weights change the
+/// which tends to generalise better than the points around it. Averaged weights change the
 /// activations' statistics, so batch normalisation's running averages are measured afresh on the
 /// training images afterwards.
 public struct WeightAveraging: Codable, Equatable, Sendable {
-    /// Epochs before the first averaged snapshot, and the length of the decaying schedule.
+    /// The epoch whose end gives the first averaged snapshot; the decaying schedule spans epochs
+    /// 1 through it.
     public var startEpoch: Int
     /// The learning rate the schedule decays to and then keeps.
     public var learningRate: Float

@@ -174,9 +174,8 @@ struct Train: ParsableCommand {
             if report.epoch < c.epochs {
                 try saveCheckpoint(trainer, header: header, to: checkpointPath)
             } else if let averaging = c.averaging {
-                let normalised = network.layers.contains { $0 is BatchNorm2D }
                 display.message("averaging the weights of epochs \(averaging.startEpoch)–\(c.epochs)"
-                    + (normalised ? "; measuring batch-norm statistics again over the training images" : ""))
+                    + (network.hasBatchNormalisation ? "; measuring batch-norm statistics again over the training images" : ""))
             }
         }
         Interrupt.install()
