@@ -237,13 +237,14 @@ struct Train: ParsableCommand {
         case .step: schedule = .step(epochs: stepEpochs, factor: stepFactor)
         case .cosine: schedule = .cosine
         }
+        let baseRate = learningRate ?? d.learningRate
         return TrainingConfiguration(
             epochs: epochs ?? d.epochs, batchSize: batchSize ?? d.batchSize, optimizer: optimizer ?? d.optimizer,
-            learningRate: learningRate ?? d.learningRate, momentum: momentum ?? d.momentum, weightDecay: weightDecay ?? d.weightDecay,
+            learningRate: baseRate, momentum: momentum ?? d.momentum, weightDecay: weightDecay ?? d.weightDecay,
             schedule: schedule, seed: seed, threads: threads,
             augmentation: augmentation.isIdentity ? nil : augmentation,
             labelSmoothing: labelSmoothing.flatMap { $0 > 0 ? $0 : nil },
-            averaging: swaStart.map { WeightAveraging(startEpoch: $0, learningRate: swaLR ?? (learningRate ?? d.learningRate) / 5) })
+            averaging: swaStart.map { WeightAveraging(startEpoch: $0, learningRate: swaLR ?? baseRate / 5) })
     }
 
     private var augmentation: Augmentation {
