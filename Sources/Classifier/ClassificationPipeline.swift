@@ -16,6 +16,8 @@ public final class ClassificationPipeline {
     public var batchSize = 256
     /// Where to write each network input as a PNG, if anywhere.
     public var saveInputsTo: String?
+    /// Where to write, per input, the photo as segmentation saw it beside the object it found.
+    public var saveMasksTo: String?
     /// Where to write, per input, a picture of the input beside its occlusion saliency.
     public var explainTo: String?
 
@@ -43,7 +45,7 @@ public final class ClassificationPipeline {
         let imageSize = side * side
         for start in stride(from: 0, to: inputs.count, by: batchSize) {
             let window = Array(inputs[start ..< min(start + batchSize, inputs.count)])
-            var prepared = [Result<[UInt8], ImageError>?](repeating: nil, count: window.count)
+            var prepared = [Result<Prepared, ImageError>?](repeating: nil, count: window.count)
             prepared.withUnsafeMutableBufferPointer { slots in
                 Parallel.chunks(window.count, threads: threads) { range, _ in
                     for i in range { slots[i] = prepare(window[i], position: start + i, standardInput: stdinBytes) }
@@ -52,8 +54,8 @@ public final class ClassificationPipeline {
             let good = prepared.indices.filter { if case .success = prepared[$0]! { true } else { false } }
             batch.resize(to: [good.count, header.input.channels, side, side])
             for (row, index) in good.enumerated() {
-                guard case .success(let pixels) = prepared[index]! else { continue }
-                for p in 0..<imageSize { batch[row * imageSize + p] = Float(pixels[p]) * header.input.scale }
+                guard case .success(let input) = prepared[index]! else { continue }
+                for p in 0..<imageSize { batch[row * imageSize + p] = Float(input.pixels[p]) * header.input.scale }
             }
             var answers: [Calibration.Assessment] = []
             if !good.isEmpty {
@@ -64,14 +66,15 @@ public final class ClassificationPipeline {
             var next = 0
             for (i, input) in window.enumerated() {
                 switch prepared[i]! {
-                case .success(let pixels):
+                case .success(let prepared):
                     let answer = answers[next]
                     // Nothing left after preprocessing (a blank page, pure noise) is no garment,
-                    // whatever the network makes of an empty input.
-                    let empty = !pixels.contains { $0 > 0 }
-                    let prediction = Prediction(input: input, probabilities: answer.probabilities,
-                                                uncertain: answer.uncertain, unusual: answer.unusual || empty)
-                    if let directory = explainTo, let problem = explain(pixels, prediction, position: start + i, in: directory) {
+                    // whatever the network makes of an empty input; nor is a photo in which
+                    // segmentation found no object.
+                    let empty = !prepared.pixels.contains { $0 > 0 }
+                    let prediction = Prediction(input: input, probabilities: answer.probabilities, uncertain: answer.uncertain,
+                                                unusual: answer.unusual || empty || prepared.segmentationFailed)
+                    if let directory = explainTo, let problem = explain(prepared.pixels, prediction, position: start + i, in: directory) {
                         report(start + i, .failed(input, problem))
                     } else {
                         report(start + i, .classified(prediction))
@@ -84,9 +87,15 @@ public final class ClassificationPipeline {
         }
     }
 
+    /// A network input, without the photo and mask that only pictures need.
+    private struct Prepared {
+        var pixels: [UInt8]
+        var segmentationFailed: Bool
+    }
+
     /// Read, decode, preprocess (and save) one input.
-    private func prepare(_ input: ClassifierInput, position: Int, standardInput: [UInt8]?) -> Result<[UInt8], ImageError> {
-        Result { () throws(ImageError) -> [UInt8] in
+    private func prepare(_ input: ClassifierInput, position: Int, standardInput: [UInt8]?) -> Result<Prepared, ImageError> {
+        Result { () throws(ImageError) -> Prepared in
             let bytes: [UInt8]
             switch input.source {
             case .standardInput: bytes = standardInput ?? []
@@ -97,11 +106,14 @@ public final class ClassificationPipeline {
                     throw .unreadable(error.reason)
                 }
             }
-            let pixels = preprocessor.process(GrayImage(try decoder.decode(bytes)))
+            let prepared = preprocessor.process(try decoder.decode(bytes))
             if let directory = saveInputsTo {
-                try save(pixels, for: input, position: position, in: directory)
+                try save(prepared.pixels, for: input, position: position, in: directory)
             }
-            return pixels
+            if let directory = saveMasksTo {
+                try saveMask(prepared, for: input, position: position, in: directory)
+            }
+            return Prepared(pixels: prepared.pixels, segmentationFailed: prepared.segmentationFailed)
         }
     }
 
@@ -123,6 +135,16 @@ public final class ClassificationPipeline {
             try AtomicFile.write(png, to: outputPath(for: input, position: position, in: directory))
         } catch {
             throw .unreadable("cannot save the network input: \(error)")
+        }
+    }
+
+    /// Writes the photo with the area outside the mask dimmed, beside the network input.
+    private func saveMask(_ prepared: PreparedInput, for input: ClassifierInput, position: Int, in directory: String) throws(ImageError) {
+        let png = try SegmentationPicture.png(prepared, side: side)
+        do {
+            try AtomicFile.write(png, to: outputPath(for: input, position: position, in: directory))
+        } catch {
+            throw .unreadable("cannot save the mask: \(error)")
         }
     }
 

@@ -19,6 +19,9 @@ public struct Preprocessor: Sendable {
     /// as a share of 255 of the brightest object pixel (or four times the noise, if more).
     public var trimTolerance: Float = 10
     public var side = 28
+    /// Photos are segmented on a copy whose longer side is at most this many pixels.
+    public var workingSide = 160
+    public var segmenter = Segmenter()
 
     public init(mode: Mode = .fashion, polarity: Polarity = .auto) {
         self.mode = mode
@@ -55,7 +58,38 @@ public struct Preprocessor: Sendable {
         let peak = image.pixels.max() ?? 0
         let threshold = max(trimTolerance * peak / 255, 4 * plane.noise)
         let box = objectBox(image, threshold: threshold) ?? (0, 0, image.width, image.height)
-        let object = image.cropped(x: box.0, y: box.1, width: box.2, height: box.3)
+        return fitted(image.cropped(x: box.0, y: box.1, width: box.2, height: box.3))
+    }
+
+    /// The network input for a decoded image. Photos are segmented in colour first: the garment
+    /// keeps its own luma (negated, as in Fashion-MNIST, when the background is light) and
+    /// everything else becomes exactly 0. Where segmentation finds nothing sensible, the gray
+    /// path of `process(_: GrayImage)` answers instead, and the result says so.
+    public func process(_ image: DecodedImage) -> PreparedInput {
+        let alreadySized = image.width == side && image.height == side
+        guard mode == .fashion, !alreadySized else { return PreparedInput(pixels: process(GrayImage(image))) }
+        let colour = RGBImage(image, longSide: workingSide)
+        guard let mask = segmenter.mask(colour) else {
+            return PreparedInput(pixels: process(GrayImage(image)), photo: colour, mask: nil)
+        }
+        var luma = colour.luma
+        let invert: Bool
+        switch polarity {
+        case .auto: invert = Self.borderLevel(luma) > 127.5
+        case .always: invert = true
+        case .never: invert = false
+        }
+        for i in luma.pixels.indices {
+            luma.pixels[i] = mask.inside[i] ? (invert ? 255 - luma.pixels[i] : luma.pixels[i]) : 0
+        }
+        let box = mask.boundingBox!
+        return PreparedInput(pixels: fitted(luma.cropped(x: box.x, y: box.y, width: box.width, height: box.height)),
+                             photo: colour, mask: mask)
+    }
+
+    /// The object scaled so that its longest edge is `side`, brightest pixel 255, centred on a
+    /// black `side × side` canvas.
+    private func fitted(_ object: GrayImage) -> [UInt8] {
         let scale = Double(side) / Double(max(object.width, object.height))
         let w = max(1, min(side, Int((Double(object.width) * scale).rounded())))
         let h = max(1, min(side, Int((Double(object.height) * scale).rounded())))
@@ -183,4 +217,24 @@ public struct Preprocessor: Sendable {
     }
 
     static func bytes(_ values: [Float]) -> [UInt8] { values.map { UInt8(max(0, min(255, $0.rounded()))) } }
+}
+
+/// What preprocessing made of one image: the network input and, for a segmented photo, the
+/// downscaled photo with the garment's mask.
+public struct PreparedInput: Sendable {
+    /// The `side × side` network input, row after row.
+    public var pixels: [UInt8]
+    /// The photo as segmentation saw it, when it ran.
+    public var photo: RGBImage?
+    /// The object segmentation found, nil where it found none (or did not run).
+    public var mask: ObjectMask?
+
+    public init(pixels: [UInt8], photo: RGBImage? = nil, mask: ObjectMask? = nil) {
+        self.pixels = pixels
+        self.photo = photo
+        self.mask = mask
+    }
+
+    /// Segmentation ran and found nothing sensible, so the input came from the gray path.
+    public var segmentationFailed: Bool { photo != nil && mask == nil }
 }

@@ -69,6 +69,10 @@ struct Classify: ParsableCommand {
     @Option(help: ArgumentHelp("Write each 28×28 network input as a PNG into this directory.", valueName: "directory"))
     var saveInput: String?
 
+    @Option(help: ArgumentHelp("Write, per input, a PNG of the photo as it was segmented (outside the garment dimmed, its outline in red) beside the network input.",
+                               valueName: "directory"))
+    var saveMask: String?
+
     @Option(help: ArgumentHelp("Write, per input, a PNG of the network input beside a heatmap of the parts its answer rests on (occlusion saliency).",
                                valueName: "directory"))
     var explain: String?
@@ -107,7 +111,7 @@ struct Classify: ParsableCommand {
     func run() throws {
         let modelPath = try ModelLocator.resolve(model)
         let contents = try loadModel(modelPath)
-        for directory in [saveInput, explain].compactMap({ $0 }) {
+        for directory in [saveInput, saveMask, explain].compactMap({ $0 }) {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
@@ -141,6 +145,7 @@ struct Classify: ParsableCommand {
         pipeline.threads = threads
         pipeline.batchSize = batchSize
         pipeline.saveInputsTo = saveInput
+        pipeline.saveMasksTo = saveMask
         pipeline.explainTo = explain
         let formatter = PredictionFormatter(format: PredictionFormatter.Format(rawValue: format.rawValue)!,
                                             classNames: contents.header.classNames,
