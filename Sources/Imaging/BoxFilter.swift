@@ -4,13 +4,19 @@ enum BoxFilter {
     /// at the image's edge, so edge pixels average over fewer values.
     static func mean(_ values: [Float], width: Int, height: Int, radius: Int) -> [Float] {
         guard radius > 0 else { return values }
-        let rows = running(values, count: height, stride: width, lines: width, lineStride: 1, radius: radius)
-        return running(rows, count: width, stride: 1, lines: height, lineStride: width, radius: radius)
+        var columns = values, out = values
+        values.withUnsafeBufferPointer { source in
+            columns.withUnsafeMutableBufferPointer { running(source, into: $0, count: height, stride: width, lines: width, lineStride: 1, radius: radius) }
+        }
+        columns.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { running(source, into: $0, count: width, stride: 1, lines: height, lineStride: width, radius: radius) }
+        }
+        return out
     }
 
     /// Means along one axis: `lines` lines of `count` values `stride` apart, lines `lineStride` apart.
-    private static func running(_ values: [Float], count: Int, stride: Int, lines: Int, lineStride: Int, radius: Int) -> [Float] {
-        var out = values
+    private static func running(_ values: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>, count: Int, stride: Int,
+                                lines: Int, lineStride: Int, radius: Int) {
         for line in 0..<lines {
             let base = line * lineStride
             var sum: Float = 0, low = 0, high = -1
@@ -20,6 +26,5 @@ enum BoxFilter {
                 out[base + i * stride] = sum / Float(high - low + 1)
             }
         }
-        return out
     }
 }

@@ -20,7 +20,7 @@ public struct Preprocessor: Sendable {
     public var trimTolerance: Float = 10
     public var side = 28
     /// Photos are segmented on a copy whose longer side is at most this many pixels.
-    public var workingSide = 160
+    public var workingSide = 128
     public var segmenter = Segmenter()
 
     public init(mode: Mode = .fashion, polarity: Polarity = .auto) {
@@ -72,15 +72,19 @@ public struct Preprocessor: Sendable {
         guard let mask = segmenter.mask(colour) else {
             return PreparedInput(pixels: process(GrayImage(image)), photo: colour, mask: nil)
         }
+        // Fashion-MNIST negated its light backgrounds, so its garments are their luma negated.
+        let invert = polarity != .never
         var luma = colour.luma
-        let invert: Bool
-        switch polarity {
-        case .auto: invert = Self.borderLevel(luma) > 127.5
-        case .always: invert = true
-        case .never: invert = false
-        }
+        var histogram = [Int](repeating: 0, count: 256)
         for i in luma.pixels.indices {
-            luma.pixels[i] = mask.inside[i] ? (invert ? 255 - luma.pixels[i] : luma.pixels[i]) : 0
+            if invert { luma.pixels[i] = 255 - luma.pixels[i] }
+            if mask.inside[i] { histogram[Int(RGBImage.byte(luma.pixels[i]))] += 1 }
+        }
+        // The garment's own range stretched to the whole scale, its extremes (a logo's highlight,
+        // a seam's shadow) clipped; outside it, exactly 0.
+        let low = Float(Self.percentile(histogram, 0.02)), high = max(low + 1, Float(Self.percentile(histogram, 0.995)))
+        for i in luma.pixels.indices {
+            luma.pixels[i] = mask.inside[i] ? 255 * min(1, max(0, (luma.pixels[i] - low) / (high - low))) : 0
         }
         let box = mask.boundingBox!
         return PreparedInput(pixels: fitted(luma.cropped(x: box.x, y: box.y, width: box.width, height: box.height)),
@@ -105,6 +109,17 @@ public struct Preprocessor: Sendable {
             for x in 0..<w { canvas[left + x, top + y] = fitted[x, y] }
         }
         return Self.bytes(canvas.pixels)
+    }
+
+    /// The smallest value at or below which `share` of a histogram's counts lie.
+    static func percentile(_ histogram: [Int], _ share: Double) -> Int {
+        let target = share * Double(histogram.reduce(0, +))
+        var below = 0
+        for (value, count) in histogram.enumerated() {
+            below += count
+            if Double(below) >= target && below > 0 { return value }
+        }
+        return histogram.count - 1
     }
 
     /// The median of the outermost ring of pixels: the background's level.
