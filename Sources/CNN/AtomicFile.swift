@@ -40,6 +40,11 @@ public struct FileProblem: Error, CustomStringConvertible {
     public let reason: String
     public var description: String { "\(path): \(reason)" }
 
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
     /// The operating system's words for a Foundation file error.
     public static func describe(_ error: Error) -> String {
         let ns = error as NSError

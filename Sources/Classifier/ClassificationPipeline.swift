@@ -29,6 +29,9 @@ public final class ClassificationPipeline {
     public init(network: Network, header: ModelHeader) {
         self.network = network
         self.header = header
+        // Large JPEGs are decoded at a reduced size (libjpeg's DCT scaling) that still leaves
+        // four source pixels per input pixel along the shorter side.
+        decoder.minimumSide = 4 * header.input.height
     }
 
     private var side: Int { header.input.height }
@@ -38,7 +41,6 @@ public final class ClassificationPipeline {
     /// from `standardInput` (once; a second `-` gets nothing).
     public func run(_ inputs: [ClassifierInput], standardInput: @autoclosure () -> Data = FileHandle.standardInput.readDataToEndOfFile(),
                     report: (Int, Outcome) -> Void) {
-        decoder.minimumSide = max(decoder.minimumSide, 4 * side)
         var stdinBytes: [UInt8]?
         if inputs.contains(where: { $0.source == .standardInput }) { stdinBytes = Array(standardInput()) }
         let batch = Tensor()
@@ -96,17 +98,7 @@ public final class ClassificationPipeline {
     /// Read, decode, preprocess (and save) one input.
     private func prepare(_ input: ClassifierInput, position: Int, standardInput: [UInt8]?) -> Result<Prepared, ImageError> {
         Result { () throws(ImageError) -> Prepared in
-            let bytes: [UInt8]
-            switch input.source {
-            case .standardInput: bytes = standardInput ?? []
-            case .file(let path):
-                do throws(FileProblem) {
-                    bytes = try FileContents.read(path)
-                } catch {
-                    throw .unreadable(error.reason)
-                }
-            }
-            let prepared = preprocessor.process(try decoder.decode(bytes))
+            let prepared = try self.prepared(input, standardInput: standardInput)
             if let directory = saveInputsTo {
                 try save(prepared.pixels, for: input, position: position, in: directory)
             }
@@ -115,6 +107,21 @@ public final class ClassificationPipeline {
             }
             return Prepared(pixels: prepared.pixels, segmentationFailed: prepared.segmentationFailed)
         }
+    }
+
+    /// One input read, decoded and preprocessed, with the photo and mask segmentation used.
+    public func prepared(_ input: ClassifierInput, standardInput: [UInt8]? = nil) throws(ImageError) -> PreparedInput {
+        let bytes: [UInt8]
+        switch input.source {
+        case .standardInput: bytes = standardInput ?? []
+        case .file(let path):
+            do throws(FileProblem) {
+                bytes = try FileContents.read(path)
+            } catch {
+                throw .unreadable(error.reason)
+            }
+        }
+        return preprocessor.process(try decoder.decode(bytes))
     }
 
     /// `DIR/<position>-<name>.png`: the input's place in the list (from 1, so names sort in input

@@ -34,7 +34,7 @@ public enum InputList {
             }
             var isDirectory: ObjCBool = false
             if expandingDirectories, FileManager.default.fileExists(atPath: operand, isDirectory: &isDirectory), isDirectory.boolValue {
-                inputs += imageFiles(under: operand, problem: problem).map(ClassifierInput.file)
+                inputs += files(under: operand, problem: problem).map(ClassifierInput.file)
             } else {
                 inputs.append(.file(operand))
             }
@@ -42,8 +42,9 @@ public enum InputList {
         return inputs
     }
 
-    /// The image files below `directory`, recursively, sorted by path.
-    static func imageFiles(under directory: String, problem: (String, String) -> Void) -> [String] {
+    /// The image files below `directory` (or, with `imagesOnly` false, every file whose name does
+    /// not start with a dot), recursively, sorted by path.
+    static func files(under directory: String, imagesOnly: Bool = true, problem: (String, String) -> Void) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             problem(directory, "cannot list the directory (\(String(cString: strerror(errno))))")
             return []
@@ -54,8 +55,8 @@ public enum InputList {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             if isDirectory.boolValue {
-                files += imageFiles(under: path, problem: problem)
-            } else if startsLikeAnImage(path) {
+                files += self.files(under: path, imagesOnly: imagesOnly, problem: problem)
+            } else if imagesOnly ? startsLikeAnImage(path) : !name.hasPrefix(".") {
                 files.append(path)
             }
         }

@@ -29,6 +29,13 @@ public struct RGBCanvas {
         }
     }
 
+    /// Another canvas copied in, its top-left corner at (x, y), clipped to this one.
+    public mutating func draw(_ picture: RGBCanvas, x: Int, y: Int) {
+        for yy in 0..<picture.height where y + yy >= 0 && y + yy < height {
+            for xx in 0..<picture.width where x + xx >= 0 && x + xx < width { set(x + xx, y + yy, picture.color(atX: xx, y: yy)) }
+        }
+    }
+
     /// Values in 0…1 (`side × side`) through `colormap`, enlarged `scale` times.
     public mutating func drawHeatmap(_ values: [Float], side: Int, x: Int, y: Int, scale: Int, colormap: (Float) -> Color) {
         for (i, value) in values.enumerated() {

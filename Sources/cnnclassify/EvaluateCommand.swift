@@ -1,19 +1,32 @@
 import ArgumentParser
 import CNN
+import Classifier
 import Datasets
 import Foundation
 import Reports
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure a model on IDX test data: accuracy, per-class figures, confusion matrix.",
+        abstract: "Measure a model on IDX test data or on labelled photos: accuracy, per-class figures, confusion matrix.",
         discussion: """
             Default data: the official Fashion-MNIST t10k test set from --data.
+
+            With --photos DIR: the photos in DIR, one folder per label, classified the way \
+            classify does it. --mapping FILE says what each folder should get: a TSV file with a \
+            header line and rows folder<TAB>classes, where classes is one class name, several \
+            separated by | (any of them is right), or - for garments Fashion-MNIST does not have \
+            (right only when flagged as low confidence). Without --mapping, folder names must be \
+            class names. Reported: accuracy over the photos with a class (95% interval), the share \
+            answered wrong without a flag, the share of no-class photos flagged, and per folder \
+            its count, accuracy, flagged share and most common answers. --part tune or measure \
+            takes one of two fixed halves of the photos (by a hash of the file name), so that one \
+            can be tuned on and the other only measured on.
 
             Examples:
               cnnclassify evaluate
               cnnclassify evaluate --model Models/seed.cnnw --split train --range 5000..<10000
               cnnclassify evaluate --images my-images.idx.gz --labels my-labels.idx.gz --format json
+              cnnclassify evaluate --photos photos/ --mapping photos/mapping.tsv --part measure --report why/
             """
     )
 
@@ -28,8 +41,14 @@ struct Evaluate: ParsableCommand {
     @Option(help: "An IDX image file (raw or .gz) instead of --data; needs --labels.") var images: String?
     @Option(help: "The IDX label file that goes with --images.") var labels: String?
     @Option(help: ArgumentHelp("Only the images with these indices.", valueName: "a..<b")) var range: IndexRange?
+    @Option(help: ArgumentHelp("Labelled photos instead of IDX data: one folder per label below this directory.", valueName: "directory"))
+    var photos: String?
+    @Option(help: ArgumentHelp("With --photos: the TSV file saying what each folder's photos should get.", valueName: "file"))
+    var mapping: String?
+    @Option(help: "With --photos: all photos, or the half to tune on (tune) or to measure on (measure).")
+    var part: LabelledPhotos.Part = .all
     @Option(help: "text or json.") var format: Format = .text
-    @Option(help: ArgumentHelp("Write pictures to this directory: confusion-matrix.svg, per-class-accuracy.svg and mistakes.png (the most confidently wrong images).",
+    @Option(help: ArgumentHelp("Write pictures to this directory: confusion-matrix.svg, per-class-accuracy.svg and mistakes.png (the most confidently wrong images; with --photos, only mistakes.png, each photo beside its network input).",
                                valueName: "directory"))
     var report: String?
     @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -37,9 +56,14 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         if (images == nil) != (labels == nil) { throw ValidationError("--images and --labels go together") }
         if threads <= 0 { throw ValidationError("--threads must be positive") }
+        if photos == nil && (mapping != nil || part != .all) { throw ValidationError("--mapping and --part go with --photos") }
+        if photos != nil && (images != nil || data != nil || range != nil || split != .test) {
+            throw ValidationError("--photos replaces --data, --split, --images and --range")
+        }
     }
 
     func run() throws {
+        if let photos { return try evaluatePhotos(in: photos) }
         let modelPath = try ModelLocator.resolve(model)
         let contents = try loadModel(modelPath)
         let dataset: IDXDataset

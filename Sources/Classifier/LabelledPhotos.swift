@@ -1,0 +1,73 @@
+import CNN
+import Foundation
+
+/// A tree of photos in one folder per label, and what the right answer is for each folder.
+public struct LabelledPhotos: Sendable {
+    public struct Folder: Sendable {
+        public var name: String
+        public var expectation: PhotoExpectation
+        /// Every file below the folder (not only those that look like images, so that a file that
+        /// cannot be decoded is counted as such), sorted by path.
+        public var files: [String]
+    }
+
+    /// Which photos to take: all, or one of two fixed halves — one to tune on, one to measure on.
+    public enum Part: String, Sendable, CaseIterable {
+        case all, tune, measure
+
+        /// The half a photo belongs to, from its file name alone (not its folder or the tree's
+        /// place), so that the split is the same wherever the tree is copied: the FNV-1a 64-bit
+        /// hash of the name's UTF-8 bytes, even for `tune`, odd for `measure`.
+        public static func of(fileName: String) -> Part {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in fileName.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
+            return hash % 2 == 0 ? .tune : .measure
+        }
+
+        func contains(_ path: String) -> Bool { self == .all || Self.of(fileName: (path as NSString).lastPathComponent) == self }
+    }
+
+    public var directory: String
+    public var folders: [Folder]
+
+    /// The folders directly below `directory`, each with its expectation from `mapping` or, without
+    /// one, from its name, which must then be a class name. A folder the mapping does not know, or
+    /// a name that is not a class, is an error; files directly in `directory` go to `problem`.
+    public init(directory: String, mapping: PhotoMapping?, classNames: [String], part: Part,
+                problem: (String, String) -> Void) throws(FileProblem) {
+        self.directory = directory
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
+        } catch {
+            throw FileProblem(path: directory, reason: "cannot list the directory (\(FileProblem.describe(error)))")
+        }
+        folders = []
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                problem(path, "not in a labelled folder, so not evaluated")
+                continue
+            }
+            let expectation: PhotoExpectation
+            if let mapping {
+                guard let mapped = mapping.expectations[name] else {
+                    throw FileProblem(path: path, reason: "this folder is not in the mapping (give it a line, with - if Fashion-MNIST has no such garment)")
+                }
+                expectation = mapped
+            } else {
+                guard let label = PhotoMapping.label(named: name, in: classNames) else {
+                    throw FileProblem(path: path, reason: "the folder's name is not a class name; give --mapping FILE to say what it holds")
+                }
+                expectation = .anyOf([label])
+            }
+            let files = InputList.files(under: path, imagesOnly: false, problem: problem).filter(part.contains)
+            folders.append(Folder(name: name, expectation: expectation, files: files))
+        }
+        if folders.isEmpty { throw FileProblem(path: directory, reason: "holds no labelled folder") }
+    }
+}
