@@ -26,7 +26,7 @@ public struct Segmenter: Sendable {
     public var rounds = 3
     /// The radius of the neighbourhood over which the evidence is averaged, in pixels of the
     /// working copy.
-    public var smoothing = 2
+    public var smoothing = 1
     /// The object must cover at least this share of the image, and at most `maximumArea`.
     public var minimumArea: Float = 0.02
     public var maximumArea: Float = 0.95
