@@ -26,4 +26,24 @@ final class ShippedModelTests: XCTestCase {
         let calibration = try XCTUnwrap(header.calibration)
         XCTAssertLessThanOrEqual(try XCTUnwrap(calibration.validationErrorAfter), try XCTUnwrap(calibration.validationErrorBefore) + 0.002)
     }
+
+    /// The real photos of `../shared/real-photos` (next to the repository), measured half: the
+    /// README's figure, so that a change to decoding, segmentation or the model that loses real
+    /// photos shows here. Skipped where the photos are not there, except under CI.
+    func testShippedModelOnTheMeasuredHalfOfTheRealPhotos() throws {
+        let photos = ((repositoryRoot as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("shared/real-photos/clothing-dataset-small")
+        guard FileManager.default.fileExists(atPath: photos + "/mapping.tsv") else {
+            let message = "the real photos are not in \(photos)"
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail(message + " (CI is set, so this test must run)") }
+            throw XCTSkip(message)
+        }
+        let result = try CNNClassifyBinary.run(["evaluate", "--photos", photos + "/train", "--mapping", photos + "/mapping.tsv",
+                                                "--part", "measure", "--format", "json"], directory: repositoryRoot)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let figures = try XCTUnwrap(report["evaluation"] as? [String: Any])
+        XCTAssertEqual(figures["photosWithClass"] as? Int, 1310)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["accuracy"] as? Double), 0.5954)
+    }
 }
