@@ -15,6 +15,7 @@ struct Benchmark: ParsableCommand {
               seed epoch       seconds for one epoch of the seed network: 5,000 per-sample SGD steps
               inference        images/s of the basic network's forward pass in batches of 256
               classify folder  images/s classifying a folder of 10,000 28×28 PNGs, reading included
+              real photos      images/s classifying the photos below --photos (segmentation included)
               one image        ms from starting `cnnclassify IMAGE` to its exit, for a 28×28 PNG
               12 MP JPEG       the same for a 4000×3000 photo-like JPEG
             The classify figures use the shipped model and files written to a temporary folder.
@@ -29,6 +30,8 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Images per timed basic-training run.") var images: Int = 12_800
     @Option(help: "Timed runs of each measurement.") var repeats: Int = 3
     @Option(help: "What to measure: all, training or classify.") var only: Section = .all
+    @Option(help: ArgumentHelp("Real photos (PNG or JPEG, in any folders below it) for the real-photo line.", valueName: "directory"))
+    var photos = "../shared/real-photos/clothing-dataset-small/train"
     @Option(help: ArgumentHelp("Directory with the Fashion-MNIST IDX files.",
                                discussion: "Default: $FASHION_MNIST_DIR, else \(FashionMNIST.systemDirectory)."))
     var data: String?
@@ -92,17 +95,27 @@ struct Benchmark: ParsableCommand {
             try AtomicFile.write(png, to: String(format: "%@/pngs/%05d.png", folder, i))
         }
         let network = try model.network.foldingBatchNormalisation()
-        let folderRates = (0..<repeats).map { _ in
-            let pipeline = ClassificationPipeline(network: network, header: model.header)
-            pipeline.threads = threads
-            var classified = 0
-            let seconds = time {
-                let inputs = InputList.expand([folder + "/pngs"]) { _, _ in }
-                pipeline.run(inputs) { _, outcome in if case .classified = outcome { classified += 1 } }
+        /// Images per second classifying every image below `directory`, reading and decoding included.
+        func classifyRate(_ directory: String) -> (images: Int, rate: Double) {
+            let inputs = InputList.expand([directory]) { _, _ in }
+            let rates = (0..<repeats).map { _ in
+                let pipeline = ClassificationPipeline(network: network, header: model.header)
+                pipeline.threads = threads
+                var classified = 0
+                let seconds = time {
+                    pipeline.run(inputs) { _, outcome in if case .classified = outcome { classified += 1 } }
+                }
+                return Double(classified) / seconds
             }
-            return Double(classified) / seconds
+            return (inputs.count, median(rates))
         }
-        print("classify folder (10,000 PNGs): \(grouped(Int(median(folderRates)))) images/s")
+        print("classify folder (10,000 PNGs): \(grouped(Int(classifyRate(folder + "/pngs").rate))) images/s")
+        if FileManager.default.fileExists(atPath: photos) {
+            let real = classifyRate(photos)
+            print("classify real photos (\(grouped(real.images)) in \(photos)): \(grouped(Int(real.rate))) images/s")
+        } else {
+            print("classify real photos: skipped, \(photos) is not there (--photos DIR)")
+        }
 
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         // posix_spawn and waitpid rather than Foundation's Process, whose exit notification adds
