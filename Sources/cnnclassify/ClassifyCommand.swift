@@ -9,9 +9,13 @@ struct Classify: ParsableCommand {
         abstract: "Classify PNG and JPEG images (the default command).",
         discussion: """
             Any image works: a phone photo, a product shot on white, a transparent cut-out, or an \
-            already-28×28 Fashion-MNIST crop. Each is turned upright (EXIF), made gray, inverted \
-            when its background is light, trimmed to the object, scaled so its longest edge is 28 \
-            and centred on a 28×28 canvas — the way Fashion-MNIST was made — then classified.
+            already-28×28 Fashion-MNIST crop. Each is turned upright (EXIF) and the garment is \
+            found in colour: what differs from the colours along the border, learnt per photo. \
+            The garment keeps its own luma, negated as in Fashion-MNIST; everything else becomes \
+            0; the result is trimmed, scaled so its longest edge is 28 and centred on a 28×28 \
+            canvas — the way Fashion-MNIST was made — then classified. --save-mask shows what \
+            segmentation found. A photo in which it finds nothing goes the gray way (background \
+            plane, noise floor, trim) and its answer is flagged.
 
             Inputs are files, directories (every PNG and JPEG below them, found by content, in \
             sorted order) and - for image bytes on standard input. Results come out in input order. \

@@ -172,7 +172,7 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertTrue(badModel.stderr.hasPrefix("cnnclassify: \(work.file("none.cnnw")): cannot be read"), badModel.stderr)
         XCTAssertEqual(try CNNClassifyBinary.run([]).status, 2, "no input is a usage error")
         let help = try CNNClassifyBinary.run(["classify", "--help"])
-        for word in ["--format", "--files-from", "--shard", "--save-input", "--explain", "--invert", "--preprocess", "--max-pixels", "low confidence", "Examples"] {
+        for word in ["--format", "--files-from", "--shard", "--save-input", "--save-mask", "--explain", "--invert", "--preprocess", "--max-pixels", "low confidence", "Examples"] {
             XCTAssertTrue(help.stdout.contains(word), "classify help lacks \(word)")
         }
     }
