@@ -99,11 +99,14 @@ public final class ClassificationPipeline {
     private func prepare(_ input: ClassifierInput, position: Int, standardInput: [UInt8]?) -> Result<Prepared, ImageError> {
         Result { () throws(ImageError) -> Prepared in
             let prepared = try self.prepared(input, standardInput: standardInput)
+            // The network input as a PNG, so a user can see what the network saw; the photo as
+            // segmented, outside the mask dimmed, beside it.
             if let directory = saveInputsTo {
-                try save(prepared.pixels, for: input, position: position, in: directory)
+                try write(try ImageEncoder.grayPNG(prepared.pixels, width: side, height: side), what: "the network input",
+                          for: input, position: position, in: directory)
             }
             if let directory = saveMasksTo {
-                try saveMask(prepared, for: input, position: position, in: directory)
+                try write(try SegmentationPicture.png(prepared, side: side), what: "the mask", for: input, position: position, in: directory)
             }
             return Prepared(pixels: prepared.pixels, segmentationFailed: prepared.segmentationFailed)
         }
@@ -135,23 +138,12 @@ public final class ClassificationPipeline {
         return (directory as NSString).appendingPathComponent(String(format: "%05d-%@.png", position + 1, base))
     }
 
-    /// Writes the network input as a PNG, so a user can see what the network saw.
-    private func save(_ pixels: [UInt8], for input: ClassifierInput, position: Int, in directory: String) throws(ImageError) {
-        let png = try ImageEncoder.grayPNG(pixels, width: side, height: side)
+    /// Writes a picture of one input (`what` names it in the error) into `directory`.
+    private func write(_ png: [UInt8], what: String, for input: ClassifierInput, position: Int, in directory: String) throws(ImageError) {
         do {
             try AtomicFile.write(png, to: outputPath(for: input, position: position, in: directory))
         } catch {
-            throw .unreadable("cannot save the network input: \(error)")
-        }
-    }
-
-    /// Writes the photo with the area outside the mask dimmed, beside the network input.
-    private func saveMask(_ prepared: PreparedInput, for input: ClassifierInput, position: Int, in directory: String) throws(ImageError) {
-        let png = try SegmentationPicture.png(prepared, side: side)
-        do {
-            try AtomicFile.write(png, to: outputPath(for: input, position: position, in: directory))
-        } catch {
-            throw .unreadable("cannot save the mask: \(error)")
+            throw .unreadable("cannot save \(what): \(error)")
         }
     }
 

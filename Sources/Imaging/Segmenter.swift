@@ -82,7 +82,6 @@ public struct Segmenter: Sendable {
 struct ColourModel {
     struct Cluster {
         var centre: SIMD4<Float>
-        var count = 0
         /// ln(weight) − 3·ln(σ), the part of the log-density that does not depend on the colour.
         var offset: Float = 0
         /// 1 / (2σ²).
@@ -120,7 +119,7 @@ struct ColourModel {
         for c in centres.indices where counts[c] > 0 {
             // Per-axis variance of a round Gaussian: a third of the mean squared distance.
             let variance = max(spreadFloor * spreadFloor, squares[c] / Float(counts[c]) / 3)
-            clusters.append(Cluster(centre: centres[c], count: counts[c], offset: logf(Float(counts[c]) / n) - 1.5 * logf(variance),
+            clusters.append(Cluster(centre: centres[c], offset: logf(Float(counts[c]) / n) - 1.5 * logf(variance),
                                     precision: 1 / (2 * variance)))
         }
     }
