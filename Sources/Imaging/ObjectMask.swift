@@ -31,8 +31,8 @@ public struct ObjectMask: Sendable, Equatable {
     /// every part thinner than the square and keeps the rest as it was. The image's edge counts
     /// as inside for the erosion, so an object cut by the border keeps its cut edge.
     public func opened(radius: Int) -> ObjectMask {
-        let eroded = BoxFilter.mean(inside.map { $0 ? 1 : 0 }, width: width, height: height, radius: radius).map { $0 > 0.999 }
-        let dilated = BoxFilter.mean(eroded.map { $0 ? 1 : 0 }, width: width, height: height, radius: radius).map { $0 > 0.001 }
+        let eroded = BoxFilter.mean(inside.map { $0 ? Float(1) : 0 }, width: width, height: height, radius: radius).map { $0 > 0.999 }
+        let dilated = BoxFilter.mean(eroded.map { $0 ? Float(1) : 0 }, width: width, height: height, radius: radius).map { $0 > 0.001 }
         return ObjectMask(width: width, height: height, inside: zip(inside, dilated).map { $0 && $1 })
     }
 

@@ -20,34 +20,40 @@ public struct RGBImage: Sendable, Equatable {
     /// large photo to one pass over its pixels.
     public init(_ image: DecodedImage, longSide: Int) {
         let n = image.width * image.height
-        var planes = [[Float]](repeating: [Float](repeating: 0, count: n), count: 3)
+        var red = [Float](repeating: 0, count: n), green = red, blue = red
         image.pixels.withUnsafeBufferPointer { p in
-            func put(_ i: Int, _ r: Float, _ g: Float, _ b: Float) {
-                planes[0][i] = r; planes[1][i] = g; planes[2][i] = b
-            }
-            switch image.layout {
-            case .gray:
-                for i in 0..<n { let v = Float(p[i]); put(i, v, v, v) }
-            case .grayAlpha:
-                for i in 0..<n { let v = GrayImage.overWhite(Float(p[2 * i]), alpha: p[2 * i + 1]); put(i, v, v, v) }
-            case .rgb:
-                for i in 0..<n { put(i, Float(p[3 * i]), Float(p[3 * i + 1]), Float(p[3 * i + 2])) }
-            case .rgba:
-                for i in 0..<n {
-                    let a = p[4 * i + 3]
-                    put(i, GrayImage.overWhite(Float(p[4 * i]), alpha: a), GrayImage.overWhite(Float(p[4 * i + 1]), alpha: a),
-                        GrayImage.overWhite(Float(p[4 * i + 2]), alpha: a))
-                }
-            case .invertedCMYK:
-                for i in 0..<n {
-                    let k = Float(p[4 * i + 3]) / 255
-                    put(i, Float(p[4 * i]) * k, Float(p[4 * i + 1]) * k, Float(p[4 * i + 2]) * k)
+            red.withUnsafeMutableBufferPointer { red in
+                green.withUnsafeMutableBufferPointer { green in
+                    blue.withUnsafeMutableBufferPointer { blue in
+                        func put(_ i: Int, _ r: Float, _ g: Float, _ b: Float) {
+                            red[i] = r; green[i] = g; blue[i] = b
+                        }
+                        switch image.layout {
+                        case .gray:
+                            for i in 0..<n { let v = Float(p[i]); put(i, v, v, v) }
+                        case .grayAlpha:
+                            for i in 0..<n { let v = GrayImage.overWhite(Float(p[2 * i]), alpha: p[2 * i + 1]); put(i, v, v, v) }
+                        case .rgb:
+                            for i in 0..<n { put(i, Float(p[3 * i]), Float(p[3 * i + 1]), Float(p[3 * i + 2])) }
+                        case .rgba:
+                            for i in 0..<n {
+                                let a = p[4 * i + 3]
+                                put(i, GrayImage.overWhite(Float(p[4 * i]), alpha: a), GrayImage.overWhite(Float(p[4 * i + 1]), alpha: a),
+                                    GrayImage.overWhite(Float(p[4 * i + 2]), alpha: a))
+                            }
+                        case .invertedCMYK:
+                            for i in 0..<n {
+                                let k = Float(p[4 * i + 3]) / 255
+                                put(i, Float(p[4 * i]) * k, Float(p[4 * i + 1]) * k, Float(p[4 * i + 2]) * k)
+                            }
+                        }
+                    }
                 }
             }
         }
         let scale = min(1, Double(longSide) / Double(max(image.width, image.height)))
         let w = max(1, Int((Double(image.width) * scale).rounded())), h = max(1, Int((Double(image.height) * scale).rounded()))
-        let fitted = planes.map { plane -> GrayImage in
+        let fitted = [red, green, blue].map { plane -> GrayImage in
             let full = GrayImage(width: image.width, height: image.height, pixels: plane)
             return (w == image.width && h == image.height ? full : full.resized(width: w, height: h)).oriented(image.orientation)
         }
