@@ -79,22 +79,46 @@ public struct GrayImage: Sendable, Equatable {
     /// Area-averaging resize: every output pixel is the mean of the input area it covers, with
     /// partial pixels weighted by how much of them it covers. Antialiased when shrinking.
     public func resized(width newWidth: Int, height newHeight: Int) -> GrayImage {
-        let columns = Self.coverage(from: width, to: newWidth), rows = Self.coverage(from: height, to: newHeight)
+        let columns = Taps(Self.coverage(from: width, to: newWidth)), rows = Taps(Self.coverage(from: height, to: newHeight))
         var horizontal = [Float](repeating: 0, count: newWidth * height)
-        for y in 0..<height {
-            for (x, taps) in columns.enumerated() {
-                var sum: Float = 0
-                for (source, weight) in taps { sum += pixels[y * width + source] * weight }
-                horizontal[y * newWidth + x] = sum
-            }
-        }
         var out = [Float](repeating: 0, count: newWidth * newHeight)
-        for (y, taps) in rows.enumerated() {
-            for (source, weight) in taps {
-                for x in 0..<newWidth { out[y * newWidth + x] += horizontal[source * newWidth + x] * weight }
+        pixels.withUnsafeBufferPointer { pixels in
+            horizontal.withUnsafeMutableBufferPointer { horizontal in
+                for y in 0..<height {
+                    let source = pixels.baseAddress! + y * width, target = horizontal.baseAddress! + y * newWidth
+                    for x in 0..<newWidth {
+                        var sum: Float = 0
+                        for tap in columns.range(x) { sum += source[columns.sources[tap]] * columns.weights[tap] }
+                        target[x] = sum
+                    }
+                }
+                out.withUnsafeMutableBufferPointer { out in
+                    for y in 0..<newHeight {
+                        let target = out.baseAddress! + y * newWidth
+                        for tap in rows.range(y) {
+                            let source = horizontal.baseAddress! + rows.sources[tap] * newWidth, weight = rows.weights[tap]
+                            for x in 0..<newWidth { target[x] += source[x] * weight }
+                        }
+                    }
+                }
             }
         }
         return GrayImage(width: newWidth, height: newHeight, pixels: out)
+    }
+
+    /// `coverage`'s taps laid out flat, so that resizing walks plain arrays.
+    private struct Taps {
+        var sources: [Int] = [], weights: [Float] = []
+        private var starts: [Int] = [0]
+
+        init(_ cells: [[(Int, Float)]]) {
+            for cell in cells {
+                for (source, weight) in cell { sources.append(source); weights.append(weight) }
+                starts.append(sources.count)
+            }
+        }
+
+        func range(_ cell: Int) -> Range<Int> { starts[cell] ..< starts[cell + 1] }
     }
 
     /// For each of `count` output cells along an axis of `size` input pixels: the input pixels it
