@@ -2,13 +2,15 @@
 """Builds a photo-like evaluation set from Fashion-MNIST t10k images and reports how a cnnclassify
 model does on each variant.
 
-    python3 evaluation/photo_like.py [--count 1000] [--model Models/fashion.cnnw]
+    python3 evaluation/photo_like.py [--count 1000] [--source test|validation] [--model Models/fashion.cnnw]
         [--cnnclassify .build/release/cnnclassify] [--out /tmp/cnnclassify-photo-like] [--data DIR]
         [--seed 1] [--variants crop,photo,...] [--keep]
 
 Needs numpy and Pillow (pip install numpy pillow); they only make the images, which cnnclassify
 then reads like any user's files. Each variant is made from the same first --count t10k images
-(file names end in _<label>), with per-image random choices from --seed:
+(or, with --source validation, of the validation images, the last 5,000 of the training file,
+on which preprocessing choices are made) (file names end in _<label>), with per-image random
+choices from --seed:
 
   crop         the 28x28 crop as a gray PNG: the reference, equal to the IDX images
   photo        dark on an off-white, slightly uneven background, 10-40x larger, off-centre with
@@ -38,12 +40,15 @@ VARIANTS = ["crop", "photo", "photo-exif", "cutout", "gray16", "palette", "progr
 EXIF_ORIENTATION = 0x0112
 
 
-def load_t10k(directory, count):
-    with gzip.open(os.path.join(directory, "t10k-images-idx3-ubyte.gz")) as f:
+def load_images(directory, source, count):
+    """The first `count` t10k images, or of the validation images (the last 5,000 of the training
+    file, which training holds out): choices are made on those, t10k only measures."""
+    prefix, start = ("t10k", 0) if source == "test" else ("train", 55000)
+    with gzip.open(os.path.join(directory, f"{prefix}-images-idx3-ubyte.gz")) as f:
         images = np.frombuffer(f.read(), dtype=np.uint8, offset=16).reshape(-1, 28, 28)
-    with gzip.open(os.path.join(directory, "t10k-labels-idx1-ubyte.gz")) as f:
+    with gzip.open(os.path.join(directory, f"{prefix}-labels-idx1-ubyte.gz")) as f:
         labels = np.frombuffer(f.read(), dtype=np.uint8, offset=8)
-    return images[:count], labels[:count]
+    return images[start:start + count], labels[start:start + count]
 
 
 def dark_on_white(crop, factor):
@@ -131,6 +136,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
     parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--source", choices=["test", "validation"], default="test",
+                        help="t10k (test) or the validation images held out of the training file")
     parser.add_argument("--out", default="/tmp/cnnclassify-photo-like")
     parser.add_argument("--cnnclassify", default=".build/release/cnnclassify")
     parser.add_argument("--model", default=None, help="weight file (default: the one cnnclassify finds)")
@@ -140,7 +147,7 @@ def main():
     args = parser.parse_args()
 
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-    images, labels = load_t10k(args.data, args.count)
+    images, labels = load_images(args.data, args.source, args.count)
     variants = args.variants.split(",")
     print(f"| variant | images | accuracy | vs crop | low confidence |")
     print(f"|---|---|---|---|---|")

@@ -6,6 +6,7 @@ public struct DecodedImage: Sendable, Equatable {
         case invertedCMYK = 5
 
         public var channels: Int { self == .invertedCMYK ? 4 : rawValue }
+        public var hasAlpha: Bool { self == .grayAlpha || self == .rgba }
     }
 
     public var width: Int

@@ -22,6 +22,12 @@ public struct Preprocessor: Sendable {
     /// Photos are segmented on a copy whose longer side is at most this many pixels.
     public var workingSide = 128
     public var segmenter = Segmenter()
+    /// An opaque photo whose border is this even — the spread around the plane fitted to it, in
+    /// levels of 255 — is a product shot on a seamless background, the kind Fashion-MNIST was
+    /// made from, and takes the gray path built for it: the garment's faint parts, which colour
+    /// clusters give to a background that close, stay in. Phone photos of beds, floors and walls
+    /// are rarely that even (11 of the 3,068 real photos the project is measured on).
+    public var plainBackgroundNoise: Float = 3
 
     public init(mode: Mode = .fashion, polarity: Polarity = .auto) {
         self.mode = mode
@@ -61,16 +67,21 @@ public struct Preprocessor: Sendable {
         return fitted(image.cropped(x: box.0, y: box.1, width: box.2, height: box.3))
     }
 
-    /// The network input for a decoded image. Photos are segmented in colour first: the garment
-    /// keeps its own luma (negated, as in Fashion-MNIST, when the background is light) and
-    /// everything else becomes exactly 0. Where segmentation finds nothing sensible, the gray
-    /// path of `process(_: GrayImage)` answers instead, and the result says so.
+    /// The network input for a decoded image. A product shot on an even background takes the
+    /// gray path of `process(_: GrayImage)`; other photos are segmented in colour: the garment
+    /// keeps its own luma (negated, as Fashion-MNIST's garments are) and everything else becomes
+    /// exactly 0. Where segmentation finds nothing sensible, the gray path answers instead, and
+    /// the result says so.
     public func process(_ image: DecodedImage) -> PreparedInput {
         let alreadySized = image.width == side && image.height == side
         guard mode == .fashion, !alreadySized else { return PreparedInput(pixels: process(GrayImage(image))) }
+        let gray = GrayImage(image)
+        if !image.layout.hasAlpha && Background(fittedTo: gray).noise <= plainBackgroundNoise {
+            return PreparedInput(pixels: process(gray))
+        }
         let colour = RGBImage(image, longSide: workingSide)
         guard let mask = segmenter.mask(colour) else {
-            return PreparedInput(pixels: process(GrayImage(image)), photo: colour, mask: nil)
+            return PreparedInput(pixels: process(gray), photo: colour, mask: nil)
         }
         // Fashion-MNIST negated its light backgrounds, so its garments are their luma negated.
         let invert = polarity != .never

@@ -9,8 +9,10 @@ struct Classify: ParsableCommand {
         abstract: "Classify PNG and JPEG images (the default command).",
         discussion: """
             Any image works: a phone photo, a product shot on white, a transparent cut-out, or an \
-            already-28×28 Fashion-MNIST crop. Each is turned upright (EXIF) and the garment is \
-            found in colour: what differs from the colours along the border, learnt per photo. \
+            already-28×28 Fashion-MNIST crop. Each is turned upright (EXIF). A product shot on an \
+            even background goes the way Fashion-MNIST was made: whatever stands out from the \
+            background is the garment. In any other photo the garment is found in colour: what \
+            differs from the colours along the border, learnt per photo. \
             The garment keeps its own luma, negated as in Fashion-MNIST; everything else becomes \
             0; the result is trimmed, scaled so its longest edge is 28 and centred on a 28×28 \
             canvas — the way Fashion-MNIST was made — then classified. --save-mask shows what \

@@ -103,12 +103,49 @@ final class SegmenterTests: XCTestCase {
         XCTAssertGreaterThan(silhouetteErrors(Preprocessor().process(GrayImage(photo()))), 150)
     }
 
-    func testAFlatImageHasNoObjectAndFallsBackToTheGrayPath() {
+    func testAFlatImageIsAnEvenBackgroundWithNothingOnIt() {
         let flat = DecodedImage(width: 64, height: 48, layout: .rgb, pixels: [UInt8](repeating: 128, count: 64 * 48 * 3))
         XCTAssertNil(Segmenter().mask(RGBImage(flat, longSide: 128)))
         let prepared = Preprocessor().process(flat)
+        XCTAssertNil(prepared.photo, "the gray path, for an even background")
+        XCTAssertEqual(prepared.pixels, [UInt8](repeating: 0, count: 784), "an empty input, which classify flags")
+    }
+
+    func testWhereSegmentationFindsNothingTheGrayPathAnswersAndSaysSo() {
+        // Too narrow to segment, and noisy: not an even background either.
+        var random = RandomSource(seed: 5)
+        let pixels = (0 ..< 6 * 40 * 3).map { _ in UInt8(max(0, min(255, 128 + 6 * random.nextNormal()))) }
+        let strip = DecodedImage(width: 6, height: 40, layout: .rgb, pixels: pixels)
+        let prepared = Preprocessor().process(strip)
         XCTAssertTrue(prepared.segmentationFailed)
         XCTAssertEqual(prepared.pixels.count, 784)
+    }
+
+    /// A product shot: the garment in light gray (200) on an even white (250), its middle paler
+    /// still (240, a fold catching the light). Colour clusters give that pale part to a background
+    /// so close; the gray path built for such shots keeps it. With an alpha channel (a cut-out)
+    /// the same picture is segmented in colour.
+    private func productShot(alpha: Bool) -> DecodedImage {
+        let w = 160, h = 120, channels = alpha ? 4 : 3
+        var pixels = [UInt8](repeating: 255, count: w * h * channels)
+        for y in 0..<h {
+            for x in 0..<w {
+                let level: UInt8 = !isGarment(x, y) ? 250 : (60..<100).contains(x) && (60..<100).contains(y) ? 240 : 200
+                for c in 0..<3 { pixels[(y * w + x) * channels + c] = level }
+            }
+        }
+        return DecodedImage(width: w, height: h, layout: alpha ? .rgba : .rgb, pixels: pixels)
+    }
+
+    func testAProductShotOnAnEvenBackgroundTakesTheGrayPath() {
+        let prepared = Preprocessor().process(productShot(alpha: false))
+        XCTAssertNil(prepared.photo, "not segmented")
+        XCTAssertFalse(prepared.segmentationFailed, "and not flagged for it")
+        XCTAssertLessThan(silhouetteErrors(prepared.pixels), 40, "the pale middle is garment (segmented in colour: 102 wrong)")
+        let fold = prepared.pixels[12 * 28 + 14]
+        XCTAssertGreaterThan(fold, 40)
+        XCTAssertLessThan(fold, 80, "a fifth of the garment's darkness, as its pixels are")
+        XCTAssertNotNil(Preprocessor().process(productShot(alpha: true)).mask, "a cut-out is segmented")
     }
 
     /// A 28×28 image is a prepared crop: never segmented, its pixels passed through.
