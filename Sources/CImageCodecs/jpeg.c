@@ -77,7 +77,7 @@ static int exif_orientation(const unsigned char *data, size_t size) {
     return 1;
 }
 
-cic_status cic_decode_jpeg(const unsigned char *data, size_t size, uint64_t max_pixels, int min_side, int max_scans,
+cic_status cic_decode_jpeg(const unsigned char *data, size_t size, uint64_t max_pixels, int min_long_side, int max_scans,
                            cic_image *out) {
     memset(out, 0, sizeof *out);
     out->orientation = 1;
@@ -125,10 +125,10 @@ cic_status cic_decode_jpeg(const unsigned char *data, size_t size, uint64_t max_
     case JCS_CMYK: case JCS_YCCK: cinfo.out_color_space = JCS_CMYK; break;
     default: cinfo.out_color_space = JCS_RGB; break;
     }
-    if (min_side > 0) {
-        unsigned int shorter = cinfo.image_width < cinfo.image_height ? cinfo.image_width : cinfo.image_height;
+    if (min_long_side > 0) {
+        unsigned int longer = cinfo.image_width > cinfo.image_height ? cinfo.image_width : cinfo.image_height;
         unsigned int denominator = 1;
-        while (denominator < 8 && shorter / (denominator * 2) >= (unsigned int)min_side) denominator *= 2;
+        while (denominator < 8 && longer / (denominator * 2) >= (unsigned int)min_long_side) denominator *= 2;
         cinfo.scale_num = 1;
         cinfo.scale_denom = denominator;
     }

@@ -29,9 +29,9 @@ public final class ClassificationPipeline {
     public init(network: Network, header: ModelHeader) {
         self.network = network
         self.header = header
-        // Large JPEGs are decoded at a reduced size (libjpeg's DCT scaling) that still leaves
-        // four source pixels per input pixel along the shorter side.
-        decoder.minimumSide = 4 * header.input.height
+        // Large JPEGs are decoded at a reduced size (libjpeg's DCT scaling), as large as
+        // preprocessing can use.
+        decoder.minimumLongSide = preprocessor.sufficientLongSide
     }
 
     private var side: Int { header.input.height }

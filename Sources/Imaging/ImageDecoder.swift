@@ -5,16 +5,16 @@ public struct ImageDecoder: Sendable {
     /// Images with more pixels than this are refused from their header, before any large allocation.
     public var maxPixels: Int
     /// A JPEG far larger than needed is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling),
-    /// keeping its shorter side at least this long; 0 decodes at full size.
-    public var minimumSide: Int
+    /// keeping its longer side at least this long; 0 decodes at full size.
+    public var minimumLongSide: Int
     /// Progressive JPEGs with more scans than this are refused.
     public var maxScans: Int
 
     public static let defaultMaxPixels = 50_000_000
 
-    public init(maxPixels: Int = defaultMaxPixels, minimumSide: Int = 0, maxScans: Int = 1000) {
+    public init(maxPixels: Int = defaultMaxPixels, minimumLongSide: Int = 0, maxScans: Int = 1000) {
         self.maxPixels = maxPixels
-        self.minimumSide = minimumSide
+        self.minimumLongSide = minimumLongSide
         self.maxScans = maxScans
     }
 
@@ -33,7 +33,7 @@ public struct ImageDecoder: Sendable {
         let status = bytes.withUnsafeBufferPointer { buffer in
             switch format {
             case .png: cic_decode_png(buffer.baseAddress, buffer.count, UInt64(maxPixels), &result)
-            case .jpeg: cic_decode_jpeg(buffer.baseAddress, buffer.count, UInt64(maxPixels), Int32(minimumSide), Int32(maxScans), &result)
+            case .jpeg: cic_decode_jpeg(buffer.baseAddress, buffer.count, UInt64(maxPixels), Int32(minimumLongSide), Int32(maxScans), &result)
             }
         }
         defer { cic_release(&result) }

@@ -29,6 +29,10 @@ public struct Preprocessor: Sendable {
     /// are rarely that even (11 of the 3,068 real photos the project is measured on).
     public var plainBackgroundNoise: Float = 3
 
+    /// The longer side beyond which a larger image adds nothing: photos are segmented at
+    /// `workingSide`, and the gray path keeps four source pixels per input pixel.
+    public var sufficientLongSide: Int { max(workingSide, 4 * side) }
+
     public init(mode: Mode = .fashion, polarity: Polarity = .auto) {
         self.mode = mode
         self.polarity = polarity

@@ -78,8 +78,8 @@ final class JPEGDecodingTests: XCTestCase {
     func testDCTScalingShrinksLargeImages() throws {
         let big = [UInt8](repeating: 90, count: 256 * 192)
         let file = try ImageEncoder.jpeg(big, width: 256, height: 192, channels: 1)
-        let scaled = try ImageDecoder(minimumSide: 40).decode(file)
-        XCTAssertEqual([scaled.width, scaled.height], [64, 48], "1/4 keeps the short side ≥ 40; 1/8 would not")
+        let scaled = try ImageDecoder(minimumLongSide: 60).decode(file)
+        XCTAssertEqual([scaled.width, scaled.height], [64, 48], "1/4 keeps the long side ≥ 60; 1/8 would not")
         XCTAssertEqual([scaled.sourceWidth, scaled.sourceHeight], [256, 192])
         XCTAssertEqual(try ImageDecoder().decode(file).width, 256)
     }

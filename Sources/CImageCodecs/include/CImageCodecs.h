@@ -38,10 +38,10 @@ cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_p
 
 // Decodes a baseline or progressive JPEG: grayscale stays gray, YCbCr and RGB become RGB, CMYK
 // and YCCK become (inverted) CMYK. Warnings — such as a truncated stream — are errors. When
-// `min_side` > 0, the image is decoded at the smallest DCT scale (1/2, 1/4, 1/8) whose shorter
-// side is still at least `min_side`. Progressive files with more than `max_scans` scans are
+// `min_long_side` > 0, the image is decoded at the smallest DCT scale (1/2, 1/4, 1/8) whose
+// longer side is still at least `min_long_side`. Progressive files with more than `max_scans` scans are
 // refused.
-cic_status cic_decode_jpeg(const unsigned char *data, size_t size, uint64_t max_pixels, int min_side, int max_scans,
+cic_status cic_decode_jpeg(const unsigned char *data, size_t size, uint64_t max_pixels, int min_long_side, int max_scans,
                            cic_image *out);
 
 void cic_release(cic_image *image);
