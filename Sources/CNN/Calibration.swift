@@ -24,6 +24,8 @@ public struct Calibration: Codable, Equatable, Sendable {
     public static let defaultMinimumConfidence: Float = 0.5
     /// The share of validation images the energy rule may flag.
     public static let unusualFraction = 0.01
+    /// Temperatures a weight file may hold: the fitting bracket, 0.05 to 20, with room for rounding.
+    public static let temperatures: ClosedRange<Float> = 0.04...25
 
     public init(temperature: Float, minimumConfidence: Float, maximumEnergy: Float?,
                 validationErrorBefore: Double? = nil, validationErrorAfter: Double? = nil) {

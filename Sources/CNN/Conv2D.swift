@@ -57,6 +57,10 @@ public final class Conv2D: Layer {
             throw ArchitectureError("\(name): filters, kernel size and stride must be positive and padding non-negative")
         }
         channels = inputShape[0]; height = inputShape[1]; width = inputShape[2]
+        let limit = ArchitectureLimits.activationsPerImage
+        guard k <= limit, p <= limit, s <= limit, configuration.filters <= limit else {
+            throw ArchitectureError("\(name): filters, kernel size, stride and padding must each be at most \(limit)")
+        }
         guard height + 2 * p >= k, width + 2 * p >= k else {
             throw ArchitectureError("\(name): a \(k)×\(k) kernel does not fit a \(height)×\(width) input with padding \(p)")
         }
@@ -66,6 +70,10 @@ public final class Conv2D: Layer {
         paddedWidth = width + 2 * p
         patchSize = channels * k * k
         positions = outHeight * outWidth
+        try ArchitectureLimits.activations([channels, paddedHeight, paddedWidth], "\(name): the padded input")
+        try ArchitectureLimits.activations([patchSize, positions], "\(name): the patch matrix")
+        try ArchitectureLimits.activations([configuration.filters, outHeight, outWidth], "\(name): the output")
+        try ArchitectureLimits.parameterCount([configuration.filters, channels, k, k], "\(name): the weight")
         self.configuration = configuration
         self.inputShape = inputShape
         outputShape = [configuration.filters, outHeight, outWidth]

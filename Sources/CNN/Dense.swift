@@ -28,6 +28,8 @@ public final class Dense: Layer {
     public init(_ configuration: Configuration, inputShape: [Int], name: String) throws {
         guard inputShape.count == 1 else { throw ArchitectureError("\(name): a dense layer needs flat input, not \(inputShape); add a flatten layer") }
         guard configuration.outputs > 0 else { throw ArchitectureError("\(name): a dense layer needs at least one output") }
+        try ArchitectureLimits.activations([configuration.outputs], "\(name): the output")
+        try ArchitectureLimits.parameterCount([configuration.outputs, inputShape[0]], "\(name): the weight")
         self.configuration = configuration
         self.inputShape = inputShape
         inputs = inputShape[0]

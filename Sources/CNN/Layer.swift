@@ -75,3 +75,34 @@ public struct ArchitectureError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// Bounds on what an architecture may ask for. A weight file's header is untrusted: without
+/// them a few hundred bytes could describe a network that needs terabytes, or sizes whose
+/// arithmetic overflows. The shipped network is far inside them (861K parameters; its largest
+/// buffer per image, the second convolution's patch matrix, 56K values).
+public enum ArchitectureLimits {
+    /// Values per image in any layer's output or working buffer: 4 MB of floats.
+    public static let activationsPerImage = 1 << 20
+    /// Parameters of the whole network: 256 MB of floats.
+    public static let parameters = 1 << 26
+
+    /// The product of `factors`, or an error naming `what` when it overflows or exceeds `limit`.
+    static func product(_ factors: [Int], _ what: @autoclosure () -> String, limit: Int) throws -> Int {
+        var result = 1
+        for factor in factors {
+            guard factor >= 0 else { throw ArchitectureError("\(what()) has a negative size") }
+            let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+            guard !overflow, next <= limit else { throw ArchitectureError("\(what()) is too large (more than \(limit) values)") }
+            result = next
+        }
+        return result
+    }
+
+    static func activations(_ shape: [Int], _ what: @autoclosure () -> String) throws {
+        _ = try product(shape, what(), limit: activationsPerImage)
+    }
+
+    static func parameterCount(_ shape: [Int], _ what: @autoclosure () -> String) throws {
+        _ = try product(shape, what(), limit: parameters)
+    }
+}

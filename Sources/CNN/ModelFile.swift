@@ -56,6 +56,9 @@ public enum ModelFile {
         return try decode(bytes, path: path)
     }
 
+    /// The file's contents, checked before anything is believed: the checksum first (a flipped
+    /// bit anywhere is "corrupted", never a crash), then every size with overflow checks and
+    /// against the bytes actually there, then the header against the tensors and itself.
     public static func decode(_ bytes: [UInt8], path: String) throws -> Contents {
         func fail(_ reason: String) -> ModelFileError { ModelFileError(path: path, reason: reason) }
         var reader = ByteReader(bytes)
@@ -64,33 +67,42 @@ public enum ModelFile {
         guard version <= formatVersion, version > 0 else {
             throw fail("has weight-file format version \(version); this cnnclassify reads version \(formatVersion): use a newer cnnclassify")
         }
-        guard bytes.count >= 12 else { throw fail("is truncated") }
+        guard bytes.count >= 16 else { throw fail("is truncated") }
         let stored = bytes.suffix(4).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+        guard crc32(bytes.dropLast(4)) == stored else { throw fail("is truncated or corrupted (checksum mismatch)") }
         guard let headerLength = reader.u32(), let json = reader.bytes(Int(headerLength)) else { throw fail("is truncated") }
         let header: ModelHeader
         do {
             header = try JSONDecoder().decode(ModelHeader.self, from: Data(json))
         } catch {
-            throw crc32(bytes.dropLast(4)) == stored ? fail("has an unreadable header (\(error))") : fail("is corrupted (checksum mismatch)")
+            throw fail("has an unreadable header (\(error))")
         }
         var tensors: [String: Tensor] = [:]
         guard let count = reader.u32() else { throw fail("is truncated") }
         for _ in 0..<count {
             guard let nameLength = reader.u16(), let nameBytes = reader.bytes(Int(nameLength)),
                   let rank = reader.u8() else { throw fail("is truncated") }
+            let name = String(decoding: nameBytes, as: UTF8.self)
+            guard rank <= maximumRank else { throw fail("has tensor \(name) of rank \(rank); at most \(maximumRank) is meaningful") }
             var shape: [Int] = []
             for _ in 0..<rank {
                 guard let d = reader.u32() else { throw fail("is truncated") }
                 shape.append(Int(d))
             }
+            // Never allocate more than the file holds: the values must be there already.
+            let values: Int
+            do {
+                values = try ArchitectureLimits.product(shape, "tensor \(name)", limit: reader.remaining / 4)
+            } catch {
+                throw fail("is truncated (tensor \(name) of shape \(shape) does not fit in the \(reader.remaining) bytes left)")
+            }
             let tensor = Tensor(shape: shape)
-            guard tensor.count <= reader.remaining / 4 else { throw fail("is truncated") }
-            reader.copyFloats(into: tensor.data, count: tensor.count)
-            tensors[String(decoding: nameBytes, as: UTF8.self)] = tensor
+            reader.copyFloats(into: tensor.data, count: values)
+            guard (0..<values).allSatisfy({ tensor.data[$0].isFinite }) else { throw fail("has tensor \(name) with values that are not finite numbers") }
+            guard tensors.updateValue(tensor, forKey: name) == nil else { throw fail("has tensor \(name) twice") }
         }
         guard reader.remaining >= 4 else { throw fail("is truncated") }
         guard reader.remaining == 4 else { throw fail("has \(reader.remaining - 4) unexpected bytes after its tensors") }
-        guard crc32(bytes.dropLast(4)) == stored else { throw fail("is corrupted (checksum mismatch)") }
 
         let network: Network
         do {
@@ -105,11 +117,19 @@ public enum ModelFile {
             }
             target.copy(from: t)
         }
+        // Only a checkpoint carries more (the optimizer's state).
+        guard header.checkpoint != nil || tensors.isEmpty else {
+            throw fail("has tensors the \(header.architecture.name) architecture does not use: \(tensors.keys.sorted().joined(separator: ", "))")
+        }
         guard header.classNames.count == network.classCount else {
             throw fail("names \(header.classNames.count) classes but the network has \(network.classCount) outputs")
         }
+        if let problem = header.inconsistency { throw fail(problem) }
         return Contents(header: header, network: network, extraTensors: tensors)
     }
+
+    /// Tensors have at most this many dimensions (a convolution's weight has four).
+    static let maximumRank = 8
 
     static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
         let value = bytes.withContiguousStorageIfAvailable { buffer in

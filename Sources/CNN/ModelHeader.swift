@@ -10,14 +10,40 @@ public struct ModelHeader: Codable, Equatable, Sendable {
     /// Present in checkpoints only: where training stopped and how it was configured.
     public var checkpoint: TrainingState?
 
-    public init(architecture: Architecture, classNames: [String], input: InputConvention = .fashionMNIST,
+    /// `input` defaults to Fashion-MNIST's convention at the architecture's input shape.
+    public init(architecture: Architecture, classNames: [String], input: InputConvention? = nil,
                 training: TrainingRecord? = nil, calibration: Calibration? = nil, checkpoint: TrainingState? = nil) {
         self.architecture = architecture
         self.classNames = classNames
-        self.input = input
+        self.input = input ?? InputConvention(shape: architecture.inputShape)
         self.training = training
         self.calibration = calibration
         self.checkpoint = checkpoint
+    }
+}
+
+extension ModelHeader {
+    /// What makes the header unusable though every size in it is sound, or nil: an input
+    /// convention that disagrees with the architecture, or a calibration that would turn every
+    /// answer into NaN or flag nothing.
+    public var inconsistency: String? {
+        let shape = [input.channels, input.height, input.width]
+        guard shape == architecture.inputShape else {
+            return "says its input is \(shape.map(String.init).joined(separator: "×")) but its architecture takes \(architecture.inputShape.map(String.init).joined(separator: "×"))"
+        }
+        guard input.scale.isFinite, input.scale > 0, (0...255).contains(input.background) else {
+            return "has an impossible input convention (scale \(input.scale), background \(input.background))"
+        }
+        if let calibration {
+            guard calibration.temperature.isFinite, Calibration.temperatures.contains(calibration.temperature) else {
+                return "has calibration temperature \(calibration.temperature); a fitted one lies in \(Calibration.temperatures)"
+            }
+            guard calibration.minimumConfidence.isFinite, (0...1).contains(calibration.minimumConfidence) else {
+                return "has a minimum confidence of \(calibration.minimumConfidence), outside 0...1"
+            }
+            guard calibration.maximumEnergy?.isFinite ?? true else { return "has an energy threshold that is not a finite number" }
+        }
+        return nil
     }
 }
 
@@ -32,6 +58,21 @@ public struct InputConvention: Codable, Equatable, Sendable {
     public var scale: Float
 
     public static let fashionMNIST = InputConvention(channels: 1, height: 28, width: 28, background: 0, scale: 1.0 / 255)
+
+    /// Fashion-MNIST's convention (dark background, bytes scaled to 0...1) at another shape
+    /// `[channels, height, width]`.
+    public init(shape: [Int]) {
+        self = .fashionMNIST
+        if shape.count == 3 { (channels, height, width) = (shape[0], shape[1], shape[2]) }
+    }
+
+    public init(channels: Int, height: Int, width: Int, background: Int, scale: Float) {
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.background = background
+        self.scale = scale
+    }
 }
 
 /// How a model was trained, recorded in its weight file.

@@ -10,9 +10,11 @@ public final class Network {
         guard architecture.inputShape.count == 3, architecture.inputShape.allSatisfy({ $0 > 0 }) else {
             throw ArchitectureError("the input shape must be [channels, height, width], not \(architecture.inputShape)")
         }
+        try ArchitectureLimits.activations(architecture.inputShape, "the input")
         self.architecture = architecture
         var shape = architecture.inputShape
         var layers: [any Layer] = []
+        var parameterTotal = 0
         for (index, spec) in Self.poolingBeforeReLU(architecture.layers).enumerated() {
             let name = "layer\(index)"
             let layer: any Layer
@@ -27,6 +29,10 @@ public final class Network {
             }
             layers.append(layer)
             shape = layer.outputShape
+            parameterTotal += layer.parameters.reduce(0) { $0 + $1.value.count }
+            guard parameterTotal <= ArchitectureLimits.parameters else {
+                throw ArchitectureError("the network has more than \(ArchitectureLimits.parameters) parameters")
+            }
         }
         guard shape.count == 1, shape[0] >= 2 else {
             throw ArchitectureError("the last layer must give one logit per class, not shape \(shape)")
