@@ -2,28 +2,67 @@ import Foundation
 
 /// Whole-file reads straight into a byte array with POSIX calls (Foundation's `Data` and
 /// `FileManager` routes cost milliseconds on first use, which matters when classifying one image).
+/// Only regular files are read, and never more than a limit: a FIFO would block the reader
+/// forever, and `/dev/zero` fill memory.
 public enum FileContents {
-    public static func read(_ path: String) throws(FileProblem) -> [UInt8] {
-        func problem(_ code: Int32) -> FileProblem {
-            FileProblem(path: path, reason: code == ENOENT ? "no such file" : code == EISDIR ? "is a directory"
-                        : String(cString: strerror(code)).lowercased())
-        }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw problem(errno) }
+    /// What is read at most unless a caller says otherwise: 256 MiB, far above any image,
+    /// weight file or data set this tool reads.
+    public static let defaultLimit = 1 << 28
+
+    public static func read(_ path: String, limit: Int = defaultLimit) throws(FileProblem) -> [UInt8] {
+        // Non-blocking, so that opening a FIFO returns at once instead of waiting for a writer.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
+        guard fd >= 0 else { throw problem(path, errno) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw problem(errno) }
-        if info.st_mode & S_IFMT == S_IFDIR { throw problem(EISDIR) }
+        guard fstat(fd, &info) == 0 else { throw problem(path, errno) }
+        if let kind = nonRegularKind(info.st_mode) { throw FileProblem(path: path, reason: "is \(kind), not a regular file") }
+        guard Int(info.st_size) <= limit else { throw FileProblem(path: path, reason: tooLarge(limit)) }
+        return try readAll(fd, name: path, limit: limit, expected: Int(info.st_size))
+    }
+
+    /// Everything on standard input (a pipe, a file or a terminal), up to `limit` bytes.
+    public static func readStandardInput(limit: Int = defaultLimit) throws(FileProblem) -> [UInt8] {
+        try readAll(STDIN_FILENO, name: "standard input", limit: limit, expected: 0)
+    }
+
+    /// "a directory", "a FIFO", … for what is not a regular file; nil for a regular file.
+    public static func nonRegularKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: nil
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "a special file"
+        }
+    }
+
+    private static func tooLarge(_ limit: Int) -> String { "holds more than the \(limit)-byte limit" }
+
+    private static func problem(_ path: String, _ code: Int32) -> FileProblem {
+        FileProblem(path: path, reason: code == ENOENT ? "no such file" : String(cString: strerror(code)).lowercased())
+    }
+
+    private static func readAll(_ fd: Int32, name: String, limit: Int, expected: Int) throws(FileProblem) -> [UInt8] {
         var bytes = [UInt8]()
-        bytes.reserveCapacity(Int(info.st_size))
+        bytes.reserveCapacity(min(expected, limit))
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw problem(errno)
+                if errno == EAGAIN {
+                    // A non-blocking descriptor with nothing yet (standard input from a slow pipe): wait for it.
+                    var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&waiting, 1, -1)
+                    continue
+                }
+                throw problem(name, errno)
             }
             if n == 0 { return bytes }
+            guard bytes.count + n <= limit else { throw FileProblem(path: name, reason: tooLarge(limit)) }
             bytes.append(contentsOf: chunk[0..<n])
         }
     }

@@ -14,6 +14,8 @@ public final class ClassificationPipeline {
     public var preprocessor = Preprocessor()
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var batchSize = 256
+    /// Inputs (and standard input) longer than this many bytes are refused unread.
+    public var maxBytes = FileContents.defaultLimit
     /// Where to write each network input as a PNG, if anywhere.
     public var saveInputsTo: String?
     /// Where to write, per input, the photo as segmentation saw it beside the object it found.
@@ -39,10 +41,11 @@ public final class ClassificationPipeline {
 
     /// Classifies `inputs`, calling `report` once per input, in order. Standard input is read
     /// from `standardInput` (once; a second `-` gets nothing).
-    public func run(_ inputs: [ClassifierInput], standardInput: @autoclosure () -> Data = FileHandle.standardInput.readDataToEndOfFile(),
-                    report: (Int, Outcome) -> Void) {
-        var stdinBytes: [UInt8]?
-        if inputs.contains(where: { $0.source == .standardInput }) { stdinBytes = Array(standardInput()) }
+    public func run(_ inputs: [ClassifierInput], report: (Int, Outcome) -> Void) {
+        var stdinBytes: Result<[UInt8], FileProblem>?
+        if inputs.contains(where: { $0.source == .standardInput }) {
+            stdinBytes = Result { () throws(FileProblem) in try FileContents.readStandardInput(limit: maxBytes) }
+        }
         let batch = Tensor()
         let imageSize = side * side
         for start in stride(from: 0, to: inputs.count, by: batchSize) {
@@ -96,7 +99,7 @@ public final class ClassificationPipeline {
     }
 
     /// Read, decode, preprocess (and save) one input.
-    private func prepare(_ input: ClassifierInput, position: Int, standardInput: [UInt8]?) -> Result<Prepared, ImageError> {
+    private func prepare(_ input: ClassifierInput, position: Int, standardInput: Result<[UInt8], FileProblem>?) -> Result<Prepared, ImageError> {
         Result { () throws(ImageError) -> Prepared in
             let prepared = try self.prepared(input, standardInput: standardInput)
             // The network input as a PNG, so a user can see what the network saw; the photo as
@@ -113,16 +116,15 @@ public final class ClassificationPipeline {
     }
 
     /// One input read, decoded and preprocessed, with the photo and mask segmentation used.
-    public func prepared(_ input: ClassifierInput, standardInput: [UInt8]? = nil) throws(ImageError) -> PreparedInput {
+    public func prepared(_ input: ClassifierInput, standardInput: Result<[UInt8], FileProblem>? = nil) throws(ImageError) -> PreparedInput {
         let bytes: [UInt8]
-        switch input.source {
-        case .standardInput: bytes = standardInput ?? []
-        case .file(let path):
-            do throws(FileProblem) {
-                bytes = try FileContents.read(path)
-            } catch {
-                throw .unreadable(error.reason)
+        do throws(FileProblem) {
+            switch input.source {
+            case .standardInput: bytes = try standardInput?.get() ?? []
+            case .file(let path): bytes = try FileContents.read(path, limit: maxBytes)
             }
+        } catch {
+            throw .unreadable(error.reason)
         }
         return preprocessor.process(try decoder.decode(bytes))
     }

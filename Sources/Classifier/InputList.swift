@@ -1,3 +1,4 @@
+import CNN
 import Foundation
 import Imaging
 
@@ -32,9 +33,11 @@ public enum InputList {
                 inputs.append(ClassifierInput(source: .standardInput))
                 continue
             }
-            var isDirectory: ObjCBool = false
-            if expandingDirectories, FileManager.default.fileExists(atPath: operand, isDirectory: &isDirectory), isDirectory.boolValue {
-                inputs += files(under: operand, problem: problem).map(ClassifierInput.file)
+            var info = stat()
+            if expandingDirectories, stat(operand, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+                let found = files(under: operand, problem: problem)
+                if found.isEmpty { problem(operand, "holds no PNG or JPEG file") }
+                inputs += found.map(ClassifierInput.file)
             } else {
                 inputs.append(.file(operand))
             }
@@ -43,24 +46,42 @@ public enum InputList {
     }
 
     /// The image files below `directory` (or, with `imagesOnly` false, every file whose name does
-    /// not start with a dot), recursively, sorted by path.
+    /// not start with a dot), recursively, sorted by path. Each directory is walked once, however
+    /// many links lead to it, so a link back up the tree is no loop; what is neither a directory
+    /// nor a regular file (a FIFO, a device) goes to `problem`, unread.
     static func files(under directory: String, imagesOnly: Bool = true, problem: (String, String) -> Void) -> [String] {
+        var walked = Set<DirectoryIdentity>()
+        var files: [String] = []
+        walk(directory, imagesOnly: imagesOnly, walked: &walked, into: &files, problem: problem)
+        return files
+    }
+
+    /// A directory as the file system knows it, whatever path reached it.
+    private struct DirectoryIdentity: Hashable {
+        var device: UInt64, inode: UInt64
+        init(_ info: stat) { device = UInt64(info.st_dev); inode = UInt64(info.st_ino) }
+    }
+
+    private static func walk(_ directory: String, imagesOnly: Bool, walked: inout Set<DirectoryIdentity>, into files: inout [String],
+                             problem: (String, String) -> Void) {
+        var info = stat()
+        guard stat(directory, &info) == 0, walked.insert(DirectoryIdentity(info)).inserted else { return }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             problem(directory, "cannot list the directory (\(String(cString: strerror(errno))))")
-            return []
+            return
         }
-        var files: [String] = []
         for name in names.sorted() {
             let path = (directory as NSString).appendingPathComponent(name)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            if isDirectory.boolValue {
-                files += self.files(under: path, imagesOnly: imagesOnly, problem: problem)
+            // A link that leads nowhere is no input.
+            guard stat(path, &info) == 0 else { continue }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                walk(path, imagesOnly: imagesOnly, walked: &walked, into: &files, problem: problem)
+            } else if let kind = FileContents.nonRegularKind(info.st_mode) {
+                if !name.hasPrefix(".") { problem(path, "is \(kind), not a regular file; skipped") }
             } else if imagesOnly ? startsLikeAnImage(path) : !name.hasPrefix(".") {
                 files.append(path)
             }
         }
-        return files
     }
 
     private static func startsLikeAnImage(_ path: String) -> Bool {

@@ -66,6 +66,9 @@ struct Classify: ParsableCommand {
     @Option(help: "Refuse images with more pixels than this (checked from the header).")
     var maxPixels: Int = ImageDecoder.defaultMaxPixels
 
+    @Option(help: "Refuse inputs, standard input and a --files-from list longer than this many bytes, unread.")
+    var maxBytes: Int = FileContents.defaultLimit
+
     @Option(help: "Invert to a dark background: auto (when the border is light), always or never.")
     var invert: PolarityChoice = .auto
 
@@ -108,7 +111,9 @@ struct Classify: ParsableCommand {
             throw ValidationError("no input: give image files, directories, - for standard input, or --files-from FILE")
         }
         if top < 1 { throw ValidationError("--top must be at least 1") }
-        if threads < 1 || batchSize < 1 || maxPixels < 1 { throw ValidationError("--threads, --batch-size and --max-pixels must be positive") }
+        if threads < 1 || batchSize < 1 || maxPixels < 1 || maxBytes < 1 {
+            throw ValidationError("--threads, --batch-size, --max-pixels and --max-bytes must be positive")
+        }
         if filesFrom == "-" && inputs.contains("-") {
             throw ValidationError("standard input cannot hold both the list of paths and an image")
         }
@@ -131,13 +136,12 @@ struct Classify: ParsableCommand {
         }
         var all = InputList.expand(inputs, problem: reportProblem)
         if let filesFrom {
-            let list: Data?
-            if filesFrom == "-" {
-                list = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                list = FileManager.default.contents(atPath: filesFrom)
+            let list: Data
+            do throws(FileProblem) {
+                list = Data(filesFrom == "-" ? try FileContents.readStandardInput(limit: maxBytes) : try FileContents.read(filesFrom, limit: maxBytes))
+            } catch {
+                throw CommandFailure(message: "\(error.path): cannot read the list of paths (\(error.reason))")
             }
-            guard let list else { throw CommandFailure(message: "\(filesFrom): cannot read the list of paths") }
             // Listed paths are files, as with tar -T: a directory there is reported, not walked.
             all += InputList.expand(InputList.paths(fromList: list, nulSeparated: nulSeparated), expandingDirectories: false,
                                     problem: reportProblem)
@@ -146,6 +150,7 @@ struct Classify: ParsableCommand {
 
         let pipeline = ClassificationPipeline(network: try contents.network.foldingBatchNormalisation(), header: contents.header)
         pipeline.decoder.maxPixels = maxPixels
+        pipeline.maxBytes = maxBytes
         pipeline.preprocessor = Preprocessor(mode: preprocess == .fashion ? .fashion : .none,
                                              polarity: Preprocessor.Polarity(rawValue: invert.rawValue)!)
         pipeline.threads = threads

@@ -152,7 +152,7 @@ final class ClassifyCLITests: XCTestCase {
             XCTAssertTrue(line.hasPrefix("cnnclassify: \(work.file(name)): "), line)
             XCTAssertTrue(line.contains(reason), "\(line) does not say \(reason)")
         }
-        XCTAssertEqual(errors[cases.count], "cnnclassify: \(work.path): is a directory")
+        XCTAssertEqual(errors[cases.count], "cnnclassify: \(work.path): is a directory, not a regular file")
         XCTAssertTrue(errors[cases.count + 1].hasPrefix("cnnclassify: /proc/self/mem: "), errors[cases.count + 1])
     }
 

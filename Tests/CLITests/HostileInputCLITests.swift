@@ -1,0 +1,82 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Inputs a shared folder or a careless command line can hold: links back up the tree, FIFOs,
+/// devices, folders without images, standard input that never ends. Each ends with a one-line
+/// reason naming the input and exit 1, and the other inputs are still classified.
+final class HostileInputCLITests: XCTestCase {
+    private var work: TemporaryDirectory!
+
+    override func setUp() { work = TemporaryDirectory() }
+    override func tearDown() { work = nil }
+    private var model: String { (repositoryRoot as NSString).appendingPathComponent("Models/basic.cnnw") }
+    private var sample: String { (repositoryRoot as NSString).appendingPathComponent("Samples/bag-crop.png") }
+
+    private func classify(_ arguments: [String], stdin: Data? = nil) throws -> CommandResult {
+        try CNNClassifyBinary.run(["--model", model] + arguments, stdin: stdin)
+    }
+
+    private func folder(_ name: String) throws -> String {
+        let path = work.file(name)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    private func fifo(_ path: String) {
+        XCTAssertEqual(mkfifo(path, 0o600), 0, "mkfifo \(path)")
+    }
+
+    func testLinksBackUpTheTreeAreWalkedOnce() throws {
+        let tree = try folder("tree")
+        try FileManager.default.copyItem(atPath: sample, toPath: tree + "/bag.png")
+        try FileManager.default.createSymbolicLink(atPath: tree + "/a", withDestinationPath: ".")
+        try FileManager.default.createSymbolicLink(atPath: tree + "/b", withDestinationPath: ".")
+        try FileManager.default.createDirectory(atPath: tree + "/sub", withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: tree + "/sub/up", withDestinationPath: "..")
+        let result = try classify([tree])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout.split(separator: "\n").count, 1, "the one image, once: \(result.stdout)")
+        XCTAssertTrue(result.stdout.hasPrefix(tree + "/bag.png: "), result.stdout)
+    }
+
+    func testFIFOsAndDevicesAreRefusedUnreadAndTheRestIsClassified() throws {
+        let tree = try folder("tree")
+        try FileManager.default.copyItem(atPath: sample, toPath: tree + "/bag.png")
+        fifo(tree + "/pipe")
+        let operand = work.file("operand-pipe")
+        fifo(operand)
+        let result = try classify([tree, operand, "/dev/zero", sample])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stdout.split(separator: "\n").count, 2, result.stdout)
+        let errors = result.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(errors, ["cnnclassify: \(tree)/pipe: is a FIFO, not a regular file; skipped",
+                                "cnnclassify: \(operand): is a FIFO, not a regular file",
+                                "cnnclassify: /dev/zero: is a character device, not a regular file"])
+    }
+
+    func testStandardInputAndFilesAreReadUpToTheLimit() throws {
+        let image = try Data(contentsOf: URL(fileURLWithPath: sample))
+        let big = work.file("big.png")
+        try (image + Data(count: 5000)).write(to: URL(fileURLWithPath: big))
+        let limit = String(image.count + 100)
+        let fromStdin = try classify(["--max-bytes", limit, "-"], stdin: image + Data(count: 5000))
+        XCTAssertEqual(fromStdin.status, 1)
+        XCTAssertEqual(fromStdin.stderr, "cnnclassify: -: holds more than the \(limit)-byte limit\n")
+        let files = try classify(["--max-bytes", limit, big, sample])
+        XCTAssertEqual(files.status, 1)
+        XCTAssertEqual(files.stderr, "cnnclassify: \(big): holds more than the \(limit)-byte limit\n")
+        XCTAssertTrue(files.stdout.hasPrefix(sample + ": Bag"), files.stdout)
+        XCTAssertEqual(try classify(["--max-bytes", limit, "-"], stdin: image).status, 0, "within the limit")
+    }
+
+    func testAFolderWithoutImagesIsSaidAndFails() throws {
+        let named = try folder("dir.png")
+        let empties = try folder("empties")
+        for i in 0..<20 { XCTAssertTrue(FileManager.default.createFile(atPath: "\(empties)/\(i).png", contents: Data())) }
+        let result = try classify([named, empties, sample])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "cnnclassify: \(named): holds no PNG or JPEG file\ncnnclassify: \(empties): holds no PNG or JPEG file\n")
+        XCTAssertEqual(result.stdout.split(separator: "\n").count, 1)
+    }
+}
