@@ -30,7 +30,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]
         ),
         .target(name: "CNN", dependencies: ["CBLAS", "CZlib"]),
-        .target(name: "Datasets", dependencies: ["CZlib"]),
+        .target(name: "Datasets", dependencies: ["CNN", "CZlib"]),
         // Optimised in debug builds too: segmenting a photo unoptimised takes 50 times as long,
         // which the test suite's real-photo runs would pay thousands of times.
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: [.unsafeFlags(["-O"])]),

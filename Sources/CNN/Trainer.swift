@@ -59,6 +59,12 @@ public final class Trainer {
                 inputScale: Float, checkpointTensors: [String: Tensor] = [:]) throws {
         let configuration = state.configuration
         precondition(configuration.batchSize > 0 && configuration.threads > 0 && configuration.epochs >= 0)
+        // The layers read `height × width` pixels per image: images of another size would be read past their end.
+        let input = network.architecture.inputShape
+        for images in [training] + (validation.map { [$0] } ?? []) where input != [1, images.height, images.width] {
+            throw ImageSizeError("the images are \(images.height)×\(images.width); the \(network.architecture.name) network takes \(input[1])×\(input[2])"
+                                 + (input[0] == 1 ? "" : " with \(input[0]) channels"))
+        }
         if let averaging = configuration.averaging {
             precondition((1...max(configuration.epochs, 1)).contains(averaging.startEpoch) && averaging.learningRate > 0)
         }
@@ -236,3 +242,10 @@ public final class Trainer {
         return random.next()
     }
 }
+
+/// Images whose size is not what the network takes.
+public struct ImageSizeError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+

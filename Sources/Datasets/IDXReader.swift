@@ -1,3 +1,4 @@
+import CNN
 import CZlib
 import Foundation
 
@@ -27,17 +28,23 @@ public enum IDXReader {
     }
 
     public static func readImages(_ path: String) throws -> Images {
-        let bytes = try decompressedContents(path)
+        let bytes = try contents(path, headerSize: 16) { head in
+            let dims = try header(head, path: path, magic: imagesMagic, kind: "image", dimensions: 3)
+            guard dims[1] > 0, dims[2] > 0 else { throw IDXError(path: path, reason: "has images of \(dims[1])×\(dims[2]) pixels") }
+            return try promisedSize(dims, path: path, headerSize: 16, what: "\(dims[0]) images of \(dims[1])×\(dims[2])")
+        }
         let dims = try header(bytes, path: path, magic: imagesMagic, kind: "image", dimensions: 3)
         let (count, rows, columns) = (dims[0], dims[1], dims[2])
-        guard rows > 0, columns > 0 else { throw IDXError(path: path, reason: "has images of \(rows)×\(columns) pixels") }
         try checkSize(bytes, path: path, headerSize: 16, expected: count * rows * columns, what: "\(count) images of \(rows)×\(columns)")
         return Images(count: count, rows: rows, columns: columns, pixels: Array(bytes[16...]), checksum: crc(bytes))
     }
 
     /// Reads labels and checks each is below `classCount`.
     public static func readLabels(_ path: String, classCount: Int) throws -> Labels {
-        let bytes = try decompressedContents(path)
+        let bytes = try contents(path, headerSize: 8) { head in
+            let count = try header(head, path: path, magic: labelsMagic, kind: "label", dimensions: 1)[0]
+            return try promisedSize([count], path: path, headerSize: 8, what: "\(count) labels")
+        }
         let count = try header(bytes, path: path, magic: labelsMagic, kind: "label", dimensions: 1)[0]
         try checkSize(bytes, path: path, headerSize: 8, expected: count, what: "\(count) labels")
         let values = Array(bytes[8...])
@@ -47,38 +54,79 @@ public enum IDXReader {
         return Labels(values: values, checksum: crc(bytes))
     }
 
-    /// The file's bytes, decompressed if it is gzip (zlib's gzread passes plain files through).
-    static func decompressedContents(_ path: String) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw IDXError(path: path, reason: "no such file")
+    /// The whole file's size as its header promises it, checked for overflow and against the
+    /// most this tool reads.
+    private static func promisedSize(_ dims: [Int], path: String, headerSize: Int, what: String) throws -> Int {
+        var size = 1
+        for d in dims {
+            let (next, overflow) = size.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw IDXError(path: path, reason: "has a header promising \(what), which is more than can be counted") }
+            size = next
         }
-        guard !isDirectory.boolValue else { throw IDXError(path: path, reason: "is a directory, not an IDX file") }
-        guard let file = gzopen(path, "rb") else {
-            throw IDXError(path: path, reason: "cannot be opened (\(String(cString: strerror(errno))))")
+        guard size <= FileContents.defaultLimit - headerSize else {
+            throw IDXError(path: path, reason: "has a header promising \(what) (\(size) bytes), more than the \(FileContents.defaultLimit) bytes this tool reads")
         }
-        defer { gzclose(file) }
-        gzbuffer(file, 1 << 20)
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-            if n < 0 {
-                var code: Int32 = 0
-                let message = String(cString: gzerror(file, &code))
-                throw IDXError(path: path, reason: "is not a valid gzip stream (\(message))")
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<Int(n)])
-        }
-        // gzread stops quietly at a truncated gzip stream; gzerror still tells.
-        var code: Int32 = 0
-        let message = gzerror(file, &code)
-        if code != Z_OK && code != Z_STREAM_END {
-            throw IDXError(path: path, reason: "is a damaged gzip file (\(message.map { String(cString: $0) } ?? "error \(code)"))")
-        }
-        return bytes
+        return headerSize + size
     }
+
+    /// The file's bytes, decompressed if it is gzip. A compressed file is inflated as a stream
+    /// and stopped as soon as it holds more than its first `headerSize` bytes promise (`promised`
+    /// tells how many), so a small file that inflates to gigabytes costs no more than the data
+    /// it claims; bytes after the gzip stream that are not another gzip member are an error.
+    static func contents(_ path: String, headerSize: Int, promised: ([UInt8]) throws -> Int) throws -> [UInt8] {
+        var compressed: [UInt8]
+        do throws(FileProblem) {
+            compressed = try FileContents.read(path)
+        } catch {
+            throw IDXError(path: path, reason: error.reason == "is a directory, not a regular file" ? "is a directory, not an IDX file" : error.reason)
+        }
+        guard compressed.starts(with: gzipMagic) else {
+            if compressed.count >= headerSize { _ = try promised(compressed) }
+            return compressed
+        }
+        var stream = z_stream()
+        guard inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw IDXError(path: path, reason: "cannot be inflated (zlib would not start)")
+        }
+        defer { inflateEnd(&stream) }
+        var out: [UInt8] = []
+        var limit: Int?
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        try compressed.withUnsafeMutableBufferPointer { input in
+            stream.next_in = input.baseAddress
+            stream.avail_in = uInt(input.count)
+            while true {
+                let (status, produced) = chunk.withUnsafeMutableBufferPointer { buffer -> (Int32, Int) in
+                    stream.next_out = buffer.baseAddress
+                    stream.avail_out = uInt(buffer.count)
+                    let status = inflate(&stream, Z_NO_FLUSH)
+                    return (status, buffer.count - Int(stream.avail_out))
+                }
+                out.append(contentsOf: chunk[0..<produced])
+                if limit == nil && out.count >= headerSize { limit = try promised(out) }
+                if let limit, out.count > limit {
+                    throw IDXError(path: path, reason: "inflates to more than the \(limit) bytes its header promises")
+                }
+                switch status {
+                case Z_OK: continue
+                case Z_STREAM_END:
+                    let rest = Int(stream.avail_in)
+                    guard rest > 0 else { return }
+                    let next = UnsafeBufferPointer(start: stream.next_in, count: rest)
+                    guard next.starts(with: gzipMagic) else { throw IDXError(path: path, reason: "has \(rest) bytes after its gzip stream") }
+                    inflateReset(&stream)
+                case Z_BUF_ERROR where stream.avail_in == 0:
+                    throw IDXError(path: path, reason: "is a damaged gzip file (truncated)")
+                default:
+                    let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+                    throw IDXError(path: path, reason: "is a damaged gzip file (\(message))")
+                }
+            }
+        }
+        return out
+    }
+
+    private static let gzipMagic: [UInt8] = [0x1F, 0x8B]
 
     private static func header(_ bytes: [UInt8], path: String, magic: UInt32, kind: String, dimensions: Int) throws -> [Int] {
         let headerSize = 4 + 4 * dimensions

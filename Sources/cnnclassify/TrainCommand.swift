@@ -155,8 +155,13 @@ struct Train: ParsableCommand {
         let validationSet = selection.validation.isEmpty ? nil : all.subset(selection.validation)
         guard trainingSet.count > 0 else { throw CommandFailure(message: "no training images left after --limit and --validation") }
 
-        let trainer = try Trainer(network: network, state: state, training: trainingSet, validation: validationSet,
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(network: network, state: state, training: trainingSet, validation: validationSet,
                                   inputScale: header.input.scale, checkpointTensors: checkpointTensors)
+        } catch let error as ImageSizeError {
+            throw CommandFailure(message: "\(trainFile.imagesPath): \(error)")
+        }
         let c = state.configuration
         let display = ProgressDisplay(totalEpochs: c.epochs)
         let metricsLog = try log.map { try MetricsLog(path: $0, format: MetricsLog.format(for: $0, explicit: logFormat), resuming: resume != nil) }

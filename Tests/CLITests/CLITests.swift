@@ -1,4 +1,5 @@
 import CNN
+import Datasets
 import Foundation
 import TestSupport
 import XCTest
@@ -157,6 +158,19 @@ final class CLITests: XCTestCase {
         let result = try run(["train", "--data", work.file("nowhere"), "--output", work.file("m.cnnw")])
         XCTAssertEqual(result.status, 2)
         XCTAssertTrue(result.stderr.contains("apt-get install dataset-fashion-mnist"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.file("m.cnnw")))
+    }
+
+    /// 10×10 images given to a 28×28 network would be read past their end: refused before training.
+    func testTrainingImagesOfAnotherSizeAreRefused() throws {
+        let data = work.file("small-images")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try IDXWriter.writeImages([UInt8](repeating: 50, count: 100 * 100), count: 100, rows: 10, columns: 10,
+                                  to: data + "/train-images-idx3-ubyte")
+        try IDXWriter.writeLabels([UInt8](repeating: 3, count: 100), to: data + "/train-labels-idx1-ubyte")
+        let result = try run(["train", "--arch", "basic", "--data", data, "--epochs", "1", "--validation", "10", "--output", work.file("m.cnnw")])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, "cnnclassify: \(data)/train-images-idx3-ubyte: the images are 10×10; the basic network takes 28×28\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.file("m.cnnw")))
     }
 

@@ -1,3 +1,4 @@
+import CZlib
 import Datasets
 import Foundation
 import TestSupport
@@ -92,5 +93,73 @@ final class IDXReaderTests: XCTestCase {
         for label in data.labels.values { counts[Int(label)] += 1 }
         XCTAssertEqual(counts, [Int](repeating: 6000, count: 10))
         XCTAssertEqual(data.labels.values.prefix(5), [9, 0, 0, 3, 0])
+    }
+}
+
+/// Data files crafted to hurt: sizes that overflow, gzip bombs, bytes after the stream, FIFOs.
+final class HostileIDXTests: XCTestCase {
+    private var directory: TemporaryDirectory!
+
+    override func setUp() { directory = TemporaryDirectory() }
+    override func tearDown() { directory = nil }
+
+    private func header(_ magic: UInt32, _ dims: [UInt32]) -> [UInt8] {
+        ([magic] + dims).flatMap { value in (0..<4).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+    }
+
+    /// `bytes` gzip-compressed as one member.
+    private func gzip(_ bytes: [UInt8], _ name: String) -> String {
+        let path = directory.file(name)
+        let file = gzopen(path, "wb9")
+        XCTAssertNotNil(file)
+        XCTAssertEqual(bytes.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }, Int32(bytes.count))
+        XCTAssertEqual(gzclose(file), Z_OK)
+        return path
+    }
+
+    private func assertRefused(_ path: String, saying expected: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try IDXReader.readImages(path), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".hasPrefix(path + ": "), "\(error)", file: file, line: line)
+            XCTAssertTrue("\(error)".contains(expected), "\(error) does not say \(expected)", file: file, line: line)
+        }
+    }
+
+    func testDimensionsThatOverflowAreRefused() {
+        let huge = header(IDXReader.imagesMagic, [1 << 31, 1 << 31, 1 << 31])
+        let plain = directory.file("huge.idx")
+        XCTAssertTrue(FileManager.default.createFile(atPath: plain, contents: Data(huge + [0, 0])))
+        assertRefused(plain, saying: "more than can be counted")
+        assertRefused(gzip(huge + [0, 0], "huge.gz"), saying: "more than can be counted")
+        assertRefused(gzip(header(IDXReader.imagesMagic, [60_000_000, 28, 28]), "big.gz"), saying: "more than the 268435456 bytes")
+    }
+
+    func testAGzipBombStopsAtWhatItsHeaderPromises() throws {
+        // 64 MB of zeros behind a header promising one 28×28 image: about 64 KB compressed.
+        let bomb = gzip(header(IDXReader.imagesMagic, [1, 28, 28]) + [UInt8](repeating: 0, count: 64 << 20), "bomb.gz")
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: bomb)[.size] as? Int)
+        XCTAssertLessThan(size, 200_000)
+        assertRefused(bomb, saying: "inflates to more than the 800 bytes its header promises")
+    }
+
+    func testBytesAfterTheGzipStreamAreRefusedButAnotherMemberIsRead() throws {
+        let pixels = [UInt8](repeating: 7, count: 2 * 3 * 4)
+        let whole = header(IDXReader.imagesMagic, [2, 3, 4]) + pixels
+        let path = gzip(whole, "ok.gz")
+        let member = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let trailing = directory.file("trailing.gz")
+        XCTAssertTrue(FileManager.default.createFile(atPath: trailing, contents: Data(member + Array("garbage".utf8))))
+        assertRefused(trailing, saying: "has 7 bytes after its gzip stream")
+        // The same data split over two gzip members, as `cat a.gz b.gz` makes: one file.
+        let first = Array(try Data(contentsOf: URL(fileURLWithPath: gzip(Array(whole.prefix(20)), "a.gz"))))
+        let second = Array(try Data(contentsOf: URL(fileURLWithPath: gzip(Array(whole.dropFirst(20)), "b.gz"))))
+        let joined = directory.file("joined.gz")
+        XCTAssertTrue(FileManager.default.createFile(atPath: joined, contents: Data(first + second)))
+        XCTAssertEqual(try IDXReader.readImages(joined).pixels, pixels)
+    }
+
+    func testAFIFOIsRefusedWithoutWaiting() {
+        let path = directory.file("images.fifo")
+        XCTAssertEqual(mkfifo(path, 0o600), 0)
+        assertRefused(path, saying: "is a FIFO, not a regular file")
     }
 }
