@@ -12,7 +12,6 @@ typedef struct {
     struct jpeg_error_mgr manager;  // first, so the library's pointer to it is a pointer to this
     jmp_buf jump;
     char message[CIC_MESSAGE_SIZE];
-    int warnings;
     int max_scans;
     struct jpeg_progress_mgr progress;
 } jpeg_context;
@@ -24,11 +23,13 @@ static void on_error_exit(j_common_ptr cinfo) {
 }
 
 // libjpeg reports a truncated or damaged stream as a warning and fills the rest of the image with
-// grey; count warnings so that such an image is an error, and keep the first message.
+// grey. Such an image is an error, and decoding stops at the first warning: a damaged stream can
+// otherwise keep the decoder busy for many seconds (libjpeg-turbo's own fuzzing "time bombs").
 static void on_message(j_common_ptr cinfo, int level) {
     jpeg_context *context = (jpeg_context *)cinfo->err;
     if (level < 0) {
-        if (context->warnings++ == 0) (*cinfo->err->format_message)(cinfo, context->message);
+        (*cinfo->err->format_message)(cinfo, context->message);
+        longjmp(context->jump, 1);
     }
 }
 
@@ -98,6 +99,9 @@ cic_status cic_decode_jpeg(const unsigned char *data, size_t size, uint64_t max_
         return status;
     }
     jpeg_create_decompress(&cinfo);
+    // Bounds libjpeg's own working memory (a progressive image's coefficients, above all): past
+    // it, decoding fails with "Insufficient memory" instead of growing.
+    cinfo.mem->max_memory_to_use = CIC_JPEG_MAX_MEMORY;
     context.progress.progress_monitor = on_progress;
     cinfo.progress = &context.progress;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
@@ -145,7 +149,6 @@ cic_status cic_decode_jpeg(const unsigned char *data, size_t size, uint64_t max_
         jpeg_read_scanlines(&cinfo, &row, 1);
     }
     jpeg_finish_decompress(&cinfo);
-    if (context.warnings > 0) longjmp(context.jump, 1);
     out->width = (int)cinfo.output_width;
     out->height = (int)cinfo.output_height;
     out->channels = cinfo.out_color_space == JCS_CMYK ? 5 : cinfo.output_components;

@@ -67,10 +67,19 @@ cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_p
     png_set_read_fn(png, &context, read_memory);
     // A damaged checksum anywhere, ancillary chunks included, is an error rather than a warning.
     png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
-    // libpng's own limit (1,000,000 pixels a side) is replaced by ours: no side may exceed the
-    // pixel limit (libpng states that reason as a warning), and the area is checked below.
-    png_uint_32 side = max_pixels < PNG_UINT_31_MAX ? (png_uint_32)max_pixels : PNG_UINT_31_MAX;
+    // No side may exceed libpng's own default limit or the pixel limit (libpng states that reason
+    // as a warning), and the area is checked below.
+    png_uint_32 side = max_pixels < CIC_PNG_MAX_SIDE ? (png_uint_32)max_pixels : CIC_PNG_MAX_SIDE;
     png_set_user_limits(png, side, side);
+    // Ancillary chunks this tool never looks at (text, palettes of suggestions, calibration,
+    // colour profiles, ...) are skipped unread, and no chunk may claim more than a few megabytes:
+    // libpng's own crasher files hold text chunks of gigabytes.
+    static const png_byte unused[] = "bKGD\0cHRM\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0sCAL\0"
+                                     "sPLT\0sRGB\0sTER\0tEXt\0tIME\0zTXt";
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, unused, (int)(sizeof unused / 5));
+    png_set_chunk_malloc_max(png, CIC_PNG_MAX_CHUNK);
+    png_set_chunk_cache_max(png, 100);
     png_read_info(png, info);
     png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
     out->source_width = (int)width;

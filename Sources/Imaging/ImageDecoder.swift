@@ -12,7 +12,7 @@ public struct ImageDecoder: Sendable {
 
     public static let defaultMaxPixels = 50_000_000
 
-    public init(maxPixels: Int = defaultMaxPixels, minimumLongSide: Int = 0, maxScans: Int = 1000) {
+    public init(maxPixels: Int = defaultMaxPixels, minimumLongSide: Int = 0, maxScans: Int = 100) {
         self.maxPixels = maxPixels
         self.minimumLongSide = minimumLongSide
         self.maxScans = maxScans

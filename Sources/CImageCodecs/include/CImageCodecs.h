@@ -34,6 +34,10 @@ typedef struct {
 // Decodes a PNG of any colour type and bit depth (interlaced or not) to 8 bits per channel:
 // palettes become RGB(A), tRNS becomes alpha, gray below 8 bits is scaled up, 16 bits scaled
 // down. CRC errors and truncation are errors.
+// The longest side a PNG may have (libpng's default) and the most one chunk may hold.
+#define CIC_PNG_MAX_SIDE 1000000u
+#define CIC_PNG_MAX_CHUNK (8L << 20)
+
 cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_pixels, cic_image *out);
 
 // Decodes a baseline or progressive JPEG: grayscale stays gray, YCbCr and RGB become RGB, CMYK
@@ -41,6 +45,9 @@ cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_p
 // `min_long_side` > 0, the image is decoded at the smallest DCT scale (1/2, 1/4, 1/8) whose
 // longer side is still at least `min_long_side`. Progressive files with more than `max_scans` scans are
 // refused.
+// The most working memory libjpeg may use for one image: 256 MiB.
+#define CIC_JPEG_MAX_MEMORY (256L << 20)
+
 cic_status cic_decode_jpeg(const unsigned char *data, size_t size, uint64_t max_pixels, int min_long_side, int max_scans,
                            cic_image *out);
 
