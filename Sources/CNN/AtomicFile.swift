@@ -4,13 +4,10 @@ import Foundation
 /// file in the same directory, which is flushed to disk and renamed over the target.
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
-        let temporary = "\(path).\(getpid()).tmp"
+        try prepare(path)
+        let temporary = temporaryPath(for: path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else { throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(errno)).lowercased()))") }
         var failure: Int32 = 0
         bytes.withUnsafeBytes { raw in
             var offset = 0
@@ -29,7 +26,48 @@ public enum AtomicFile {
         if failure == 0 && rename(temporary, path) != 0 { failure = errno }
         if failure != 0 {
             unlink(temporary)
-            throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(failure))))")
+            throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(failure)).lowercased()))")
+        }
+    }
+
+    /// Throws unless `path` can be written now: its directory exists (or is made) and takes a new
+    /// file, and the path is free or a regular file. For work that must not be lost at its end.
+    public static func checkWritable(_ path: String) throws {
+        try prepare(path)
+        let probe = temporaryPath(for: path)
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(errno)).lowercased()))") }
+        close(fd)
+        unlink(probe)
+    }
+
+    /// Makes the directory, refuses to replace what is not a regular file (a link would be
+    /// replaced by a file, a device renamed over), and removes temporary files that writers
+    /// killed before their rename left behind.
+    private static func prepare(_ path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            let kind = info.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : FileContents.nonRegularKind(info.st_mode)
+            if let kind { throw FileProblem(path: path, reason: "is \(kind); only a regular file is replaced") }
+        }
+        removeStaleTemporaries(of: path)
+    }
+
+    /// `PATH.PID.tmp`: unique per process, and telling whose it is.
+    private static func temporaryPath(for path: String) -> String { "\(path).\(getpid()).tmp" }
+
+    private static func removeStaleTemporaries(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + "."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            guard let pid = Int32(name.dropFirst(prefix.count).dropLast(4)), pid != getpid() else { continue }
+            // Only a writer that is gone: a live one is still writing its file.
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink((directory as NSString).appendingPathComponent(name)) }
         }
     }
 }

@@ -167,6 +167,12 @@ struct Train: ParsableCommand {
         let metricsLog = try log.map { try MetricsLog(path: $0, format: MetricsLog.format(for: $0, explicit: logFormat), resuming: resume != nil) }
         let outputPath = output ?? "Models/\(header.architecture.name).cnnw"
         let checkpointPath = (checkpointDir as NSString).appendingPathComponent("\(header.architecture.name).checkpoint.cnnw")
+        // Before any work: a model that cannot be written at the end is a run lost.
+        do {
+            try AtomicFile.checkWritable(outputPath)
+        } catch let error as FileProblem {
+            throw CommandFailure(message: "\(error.path): \(error.reason); nothing trained")
+        }
         display.message("training \(header.architecture.name) (\(grouped(network.parameterCount)) parameters) on \(grouped(trainingSet.count)) images, "
             + "validating on \(grouped(validationSet?.count ?? 0)); \(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), "
             + "seed \(c.seed), \(c.threads) threads")
@@ -174,10 +180,19 @@ struct Train: ParsableCommand {
 
         trainer.onProgress = display.show
         trainer.onEpoch = { report in
+            guard report.trainLoss.isFinite else {
+                let kept = FileManager.default.fileExists(atPath: checkpointPath) ? "; the last good checkpoint is \(checkpointPath)" : ""
+                throw CommandFailure(message: "training diverged at epoch \(report.epoch) (the loss is not a number); try a lower --lr" + kept)
+            }
             display.epochFinished(report)
             try metricsLog?.append(report)
             if report.epoch < c.epochs {
-                try saveCheckpoint(trainer, header: header, to: checkpointPath)
+                // A checkpoint is insurance: failing to write one is said, and training goes on.
+                do {
+                    try saveCheckpoint(trainer, header: header, to: checkpointPath)
+                } catch {
+                    display.message("warning: \(error); training goes on without a checkpoint for epoch \(report.epoch)")
+                }
             } else if let averaging = c.averaging {
                 display.message("averaging the weights of epochs \(averaging.startEpoch)–\(c.epochs)"
                     + (network.hasBatchNormalisation ? "; measuring batch-norm statistics again over the training images" : ""))
@@ -212,7 +227,14 @@ struct Train: ParsableCommand {
             trainingImages: trainingSet.count, validationImages: validationSet?.count ?? 0,
             seconds: trainer.state.seconds, testAccuracy: testAccuracy, validationAccuracy: validationAccuracy,
             history: trainer.state.history)
-        try ModelFile.write(network, header: header, to: outputPath)
+        do {
+            try ModelFile.write(network, header: header, to: outputPath)
+        } catch {
+            // The disk may have filled during training: keep the model where checkpoints go.
+            let rescue = (checkpointDir as NSString).appendingPathComponent("\(header.architecture.name).unsaved.cnnw")
+            guard (try? ModelFile.write(network, header: header, to: rescue)) != nil else { throw error }
+            throw CommandFailure(message: "\(error); the trained model was written to \(rescue) instead")
+        }
         if let report {
             let svg = TrainingCurves.svg(trainer.state.history ?? [], title: "Training \(header.architecture.name): \((outputPath as NSString).lastPathComponent)")
             try writeReport(Array(svg.utf8), named: "training-curves.svg", in: report)

@@ -174,6 +174,41 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.file("m.cnnw")))
     }
 
+    /// Where the model cannot go is found before training, not after it.
+    func testAnUnwritableOrSpecialOutputIsRefusedBeforeTraining() throws {
+        let blocker = work.file("a-file")
+        XCTAssertTrue(FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8)))
+        let underFile = try run(["train", "--data", Self.data.path, "--epochs", "1", "--limit", "200", "--validation", "100",
+                                 "--output", blocker + "/m.cnnw"])
+        XCTAssertEqual(underFile.status, 2)
+        XCTAssertEqual(underFile.stderr, "cnnclassify: \(blocker)/m.cnnw: cannot be written (not a directory); nothing trained\n")
+        let link = work.file("link.cnnw")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: blocker)
+        let (_, throughLink) = try trainSmallModel(extra: ["--output", link])
+        XCTAssertEqual(throughLink.status, 2)
+        XCTAssertTrue(throughLink.stderr.hasSuffix("\(link): is a symbolic link; only a regular file is replaced; nothing trained\n"), throughLink.stderr)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), blocker, "the link is untouched")
+        XCTAssertEqual(try String(contentsOfFile: blocker, encoding: .utf8), "x")
+    }
+
+    /// A checkpoint that cannot be written is a warning; the run still ends with its model.
+    func testAnUnwritableCheckpointDirectoryIsAWarning() throws {
+        let blocker = work.file("a-file")
+        XCTAssertTrue(FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8)))
+        let (model, result) = try trainSmallModel(extra: ["--checkpoint-dir", blocker + "/checkpoints"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: model))
+        XCTAssertTrue(result.stderr.contains("warning: \(blocker)/checkpoints/basic.checkpoint.cnnw: cannot be written (not a directory); "
+                                             + "training goes on without a checkpoint for epoch 1"), result.stderr)
+    }
+
+    func testADivergingRunStopsWithAReason() throws {
+        let (model, result) = try trainSmallModel(extra: ["--lr", "1e10"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.hasSuffix("cnnclassify: training diverged at epoch 1 (the loss is not a number); try a lower --lr\n"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: model))
+    }
+
     /// Ctrl-C saves a checkpoint; --resume finishes with the same weights as an uninterrupted run.
     func testInterruptAndResumeGiveTheUninterruptedWeights() throws {
         let arguments = ["train", "--data", Self.data.path, "--arch", "seed", "--epochs", "12", "--limit", "300",

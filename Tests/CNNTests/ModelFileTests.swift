@@ -89,4 +89,35 @@ final class ModelFileTests: XCTestCase {
                                                  to: blocked + "/model.cnnw"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["blocked"])
     }
+
+    /// A writer killed between writing and renaming leaves `PATH.PID.tmp`; the next write removes
+    /// it when that process is gone, and leaves a live writer's file alone.
+    func testTemporaryFilesOfDeadWritersAreRemoved() throws {
+        let (path, _) = try writeModel()
+        var dead: Int32 = 4_000_000
+        while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
+        let stale = "\(path).\(dead).tmp", live = "\(path).1.tmp"
+        for leftover in [stale, live] { XCTAssertTrue(FileManager.default.createFile(atPath: leftover, contents: Data("half".utf8))) }
+        _ = try writeModel()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: live), "process 1 is alive")
+    }
+
+    func testOnlyARegularFileIsReplaced() throws {
+        let network = try Network(architecture)
+        let header = ModelHeader(architecture: architecture, classNames: ["a", "b", "c"])
+        let target = directory.file("target")
+        XCTAssertTrue(FileManager.default.createFile(atPath: target, contents: Data("kept".utf8)))
+        let link = directory.file("link.cnnw")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let fifo = directory.file("fifo.cnnw")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        for (path, kind) in [(link, "a symbolic link"), (fifo, "a FIFO")] {
+            XCTAssertThrowsError(try ModelFile.write(network, header: header, to: path)) { error in
+                XCTAssertEqual("\(error)", "\(path): is \(kind); only a regular file is replaced")
+            }
+        }
+        XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), "kept")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), target)
+    }
 }
