@@ -66,10 +66,7 @@ public enum InputList {
                              problem: (String, String) -> Void) {
         var info = stat()
         guard stat(directory, &info) == 0, walked.insert(DirectoryIdentity(info)).inserted else { return }
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            problem(directory, "cannot list the directory (\(String(cString: strerror(errno))))")
-            return
-        }
+        guard let names = entries(of: directory, problem: problem) else { return }
         for name in names.sorted() {
             let path = (directory as NSString).appendingPathComponent(name)
             // A link that leads nowhere is no input.
@@ -82,6 +79,29 @@ public enum InputList {
                 files.append(path)
             }
         }
+    }
+
+    /// The names in `directory`. A name that is not UTF-8 cannot be passed on as a path here: it
+    /// goes to `problem`, its bytes shown as escapes, rather than vanishing.
+    private static func entries(of directory: String, problem: (String, String) -> Void) -> [String]? {
+        guard let stream = opendir(directory) else {
+            problem(directory, "cannot list the directory (\(String(cString: strerror(errno)).lowercased()))")
+            return nil
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            guard bytes != [UInt8(ascii: ".")] && bytes != [UInt8(ascii: "."), UInt8(ascii: ".")] else { continue }
+            if let name = String(validating: bytes, as: UTF8.self) {
+                names.append(name)
+            } else {
+                var shown = ""
+                for byte in bytes { shown.unicodeScalars.append(byte < 0x80 ? UnicodeScalar(byte) : PredictionFormatter.undecodable(byte)) }
+                problem((directory as NSString).appendingPathComponent(shown), "has a name that is not UTF-8; skipped")
+            }
+        }
+        return names
     }
 
     private static func startsLikeAnImage(_ path: String) -> Bool {

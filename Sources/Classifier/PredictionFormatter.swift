@@ -31,7 +31,7 @@ public struct PredictionFormatter: Sendable {
         switch format {
         case .text:
             let ranked = p.ranking.prefix(top).map { "\(classNames[$0]) \(String(format: "%.4f", p.probabilities[$0]))" }
-            return "\(name): " + ranked.joined(separator: ", ") + Self.doubt(p)
+            return "\(Self.escaped(name)): " + ranked.joined(separator: ", ") + Self.doubt(p)
         case .tsv:
             return (leading.map(tsvField) + probabilities).joined(separator: "\t")
         case .csv:
@@ -58,28 +58,40 @@ public struct PredictionFormatter: Sendable {
     /// Probabilities to six decimals: enough to tell apart what four would round together.
     static func decimal(_ value: Float) -> String { String(format: "%.6f", value) }
 
-    private func tsvField(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n")
-    }
+    /// `text` with backslash and every control character written as an escape (`\\`, `\t`,
+    /// `\n`, `\r`, `\x1b`, …), so that a file name can neither split a line nor forge one.
+    public static func escaped(_ text: String) -> String { escape(text, json: false) }
 
-    private func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    private func jsonString(_ text: String) -> String {
-        var out = "\""
+    /// JSON's escapes are the same but for the quote, and `\u00XX` for the other control characters.
+    private static func escape(_ text: String, json: Bool) -> String {
+        var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
-            case "\"": out += "\\\""
             case "\\": out += "\\\\"
+            case "\"" where json: out += "\\\""
+            case "\t": out += "\\t"
             case "\n": out += "\\n"
             case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            case undecodable(0x80) ... undecodable(0xFF) where !json: out += String(format: "\\x%02x", scalar.value - undecodable(0).value)
+            case _ where scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}":
+                out += !json && scalar.value <= 0xFF ? String(format: "\\x%02x", scalar.value) : String(format: "\\u%04x", scalar.value)
             default: out.unicodeScalars.append(scalar)
             }
         }
-        return out + "\""
+        return out
     }
+
+    /// How a byte of a name that is not UTF-8 is carried in a String, so that `escaped` can show
+    /// it as `\xHH`: a private-use scalar, U+F780 to U+F7FF for bytes 0x80 to 0xFF.
+    public static func undecodable(_ byte: UInt8) -> UnicodeScalar { UnicodeScalar(0xF700 + UInt32(byte))! }
+
+    private func tsvField(_ text: String) -> String { Self.escaped(text) }
+
+    private func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" }) || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    private func jsonString(_ text: String) -> String { "\"" + Self.escape(text, json: true) + "\"" }
 }

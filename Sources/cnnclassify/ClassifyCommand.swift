@@ -132,7 +132,7 @@ struct Classify: ParsableCommand {
         var failures = 0
         let reportProblem = { (path: String, reason: String) in
             failures += 1
-            printError("\(path): \(reason)")
+            printError("\(PredictionFormatter.escaped(path)): \(reason)")
         }
         var all = InputList.expand(inputs, problem: reportProblem)
         if let filesFrom {

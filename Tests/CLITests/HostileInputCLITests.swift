@@ -79,4 +79,67 @@ final class HostileInputCLITests: XCTestCase {
         XCTAssertEqual(result.stderr, "cnnclassify: \(named): holds no PNG or JPEG file\ncnnclassify: \(empties): holds no PNG or JPEG file\n")
         XCTAssertEqual(result.stdout.split(separator: "\n").count, 1)
     }
+
+    /// Undoes `\\`, `\t`, `\n`, `\r` and `\xHH` (for ASCII), as a reader of the text or TSV output would.
+    private func unescaped(_ text: String) -> String {
+        var out = "", scalars = Array(text.unicodeScalars), i = 0
+        while i < scalars.count {
+            if scalars[i] == "\\", i + 1 < scalars.count {
+                switch scalars[i + 1] {
+                case "t": out += "\t"; i += 2
+                case "n": out += "\n"; i += 2
+                case "r": out += "\r"; i += 2
+                case "x": out.unicodeScalars.append(UnicodeScalar(UInt8(String(String.UnicodeScalarView(scalars[i + 2 ... i + 3])), radix: 16)!)); i += 4
+                default: out.unicodeScalars.append(scalars[i + 1]); i += 2
+                }
+            } else {
+                out.unicodeScalars.append(scalars[i]); i += 1
+            }
+        }
+        return out
+    }
+
+    func testNamesWithControlCharactersCannotSplitOrForgeALineInAnyFormat() throws {
+        let tree = try folder("names")
+        let names = ["cr\rname.png", "nl\nforged.png: Trouser 1.0000", "tab\tand\\back.png", "esc\u{1b}[31mred.png", "comma,\"quote\".png"]
+        for name in names { try FileManager.default.copyItem(atPath: sample, toPath: tree + "/" + name) }
+        let expected = names.sorted().map { tree + "/" + $0 }
+
+        let text = try classify([tree])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        let textLines = text.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        XCTAssertEqual(textLines.count, names.count, text.stdout)
+        XCTAssertEqual(textLines.map { unescaped(String($0[..<$0.range(of: ": Bag ")!.lowerBound])) }, expected)
+        XCTAssertFalse(text.stdout.unicodeScalars.contains { $0 == "\r" || $0 == "\u{1b}" })
+
+        let tsv = try classify(["--format", "tsv", tree])
+        let rows = tsv.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast()
+        XCTAssertEqual(rows.map { unescaped(String($0.split(separator: "\t", omittingEmptySubsequences: false)[0])) }, expected)
+        XCTAssertTrue(rows.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 14 })
+
+        let json = try classify(["--format", "json", tree])
+        let objects = try json.stdout.split(separator: "\n").map { line in
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(objects.map { $0["path"] as? String }, expected)
+
+        let csv = try classify(["--format", "csv", tree])
+        XCTAssertEqual(csv.status, 0)
+        XCTAssertTrue(csv.stdout.contains("\"\(tree)/comma,\"\"quote\"\".png\""), csv.stdout)
+        XCTAssertTrue(csv.stdout.contains("\"\(tree)/nl\nforged.png: Trouser 1.0000\""), "quoted, as RFC 4180 has it")
+    }
+
+    func testANameThatIsNotUTF8IsReportedNotDropped() throws {
+        let tree = try folder("bytes")
+        try FileManager.default.copyItem(atPath: sample, toPath: tree + "/good.png")
+        let name = Array((tree + "/bad").utf8) + [0xFF] + Array(".png".utf8) + [0]
+        let fd = name.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT, 0o644) }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        let result = try classify([tree])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "cnnclassify: \(tree)/bad\\xff.png: has a name that is not UTF-8; skipped\n")
+        XCTAssertTrue(result.stdout.hasPrefix(tree + "/good.png: Bag"), result.stdout)
+    }
 }
+
