@@ -131,7 +131,8 @@ public enum ModelFile {
     /// Tensors have at most this many dimensions (a convolution's weight has four).
     static let maximumRank = 8
 
-    static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+    /// The CRC-32 a weight file ends with, of everything before it.
+    public static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
         let value = bytes.withContiguousStorageIfAvailable { buffer in
             CZlib.crc32(0, buffer.baseAddress, uInt(buffer.count))
         } ?? Array(bytes).withUnsafeBufferPointer { CZlib.crc32(0, $0.baseAddress, uInt($0.count)) }

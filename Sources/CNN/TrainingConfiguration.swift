@@ -84,3 +84,46 @@ public struct DataSelection: Codable, Equatable, Sendable {
         return Array(outside.prefix(limit ?? count))
     }
 }
+
+extension TrainingState {
+    /// What makes this state unusable, or nil. A checkpoint is a file anyone can edit, and its
+    /// state drives allocation and indexing: it is held to the command line's rules, and to the
+    /// training file it names (`imagesInFile` images).
+    public func inconsistency(imagesInFile: Int) -> String? {
+        let c = configuration
+        func finite(_ values: Float...) -> Bool { values.allSatisfy(\.isFinite) }
+        guard (1...100_000).contains(c.epochs) else { return "epochs \(c.epochs), outside 1…100000" }
+        guard (1...65_536).contains(c.batchSize) else { return "batch size \(c.batchSize), outside 1…65536" }
+        guard (1...1024).contains(c.threads) else { return "threads \(c.threads), outside 1…1024" }
+        guard finite(c.learningRate, c.momentum, c.weightDecay), c.learningRate > 0, (0..<1).contains(c.momentum), c.weightDecay >= 0 else {
+            return "learning rate \(c.learningRate), momentum \(c.momentum), weight decay \(c.weightDecay): not a rate > 0, a momentum in [0, 1) and a decay ≥ 0"
+        }
+        if case .step(let epochs, let factor) = c.schedule, epochs < 1 || !finite(factor) || factor <= 0 {
+            return "a step schedule of every \(epochs) epochs by \(factor)"
+        }
+        if let smoothing = c.labelSmoothing, !(0..<1).contains(smoothing) { return "label smoothing \(smoothing), outside [0, 1)" }
+        if let a = c.augmentation, !(finite(a.maxShift, a.maxScale, a.tone, a.erasing) && (0...14).contains(a.maxShift)
+                                     && (0..<1).contains(a.maxScale) && (0...1).contains(a.tone) && (0...1).contains(a.erasing)) {
+            return "augmentation out of range (shift \(a.maxShift), scale \(a.maxScale), tone \(a.tone), erasing \(a.erasing))"
+        }
+        if let a = c.averaging, !(1...c.epochs).contains(a.startEpoch) || !finite(a.learningRate) || a.learningRate <= 0 {
+            return "weight averaging from epoch \(a.startEpoch) at rate \(a.learningRate)"
+        }
+        guard (0...c.epochs).contains(epoch), batch >= 0, step >= 0, seen >= 0, (0...seen).contains(correct),
+              lossSum.isFinite, seconds.isFinite, seconds >= 0 else {
+            return "an impossible position (epoch \(epoch), batch \(batch), step \(step), \(correct) of \(seen) right)"
+        }
+        guard let data else { return "no record of the images it trains on" }
+        guard data.limit.map({ $0 >= 1 }) ?? true else { return "a limit of \(data.limit!) images" }
+        guard data.validation.lowerBound >= 0, data.validation.upperBound <= imagesInFile else {
+            return "validation images \(data.validation.lowerBound)..<\(data.validation.upperBound), beyond the \(imagesInFile) in the file"
+        }
+        let trainingImages = data.trainingIndices(count: imagesInFile).count
+        guard trainingImages > 0 else { return "no training images left after its limit and validation" }
+        let batchesPerEpoch = (trainingImages + c.batchSize - 1) / c.batchSize
+        guard batch < batchesPerEpoch || (batch == 0 && epoch == c.epochs) else {
+            return "batch \(batch) of an epoch of \(batchesPerEpoch) batches"
+        }
+        return nil
+    }
+}

@@ -144,6 +144,9 @@ struct Train: ParsableCommand {
         }
         let directory = state.data?.directory ?? data ?? FashionMNIST.defaultDirectory
         let trainFile = try loadSplit(.train, directory)
+        if let resume, let problem = state.inconsistency(imagesInFile: trainFile.count) {
+            throw CommandFailure(message: "\(resume): has an unusable training state: \(problem)")
+        }
         if state.data == nil {
             let validationRange = (validation ?? defaults.validation).range(within: trainFile.count)
             state.data = DataSelection(directory: directory, limit: limit ?? defaults.limit, validation: validationRange)

@@ -209,6 +209,37 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: model))
     }
 
+    /// A checkpoint's state is a file anyone can edit: held to the command line's rules before use.
+    func testAnEditedCheckpointStateIsRefused() throws {
+        func checkpoint(_ edit: (inout TrainingState) -> Void) throws -> String {
+            var state = TrainingState(configuration: TrainingConfiguration(epochs: 2, batchSize: 64, optimizer: .sgd, learningRate: 0.01,
+                                                                           seed: 1, threads: 2), command: "cnnclassify train")
+            state.data = DataSelection(directory: Self.data.path, limit: nil, validation: 300..<400)
+            edit(&state)
+            let path = work.file("edited.cnnw")
+            try ModelFile.write(try Network(.basic), header: ModelHeader(architecture: .basic, classNames: FashionMNIST.classNames, checkpoint: state),
+                                to: path)
+            return path
+        }
+        let cases: [((inout TrainingState) -> Void, String)] = [
+            ({ $0.configuration.batchSize = 0 }, "batch size 0"),
+            ({ $0.configuration.batchSize = -64 }, "batch size -64"),
+            ({ $0.configuration.batchSize = 1_000_000_000 }, "batch size 1000000000"),
+            ({ $0.configuration.epochs = -1 }, "epochs -1"),
+            ({ $0.data?.limit = -5 }, "a limit of -5 images"),
+            ({ $0.data?.validation = 300..<5000 }, "validation images 300..<5000, beyond the 400 in the file"),
+            ({ $0.step = -3 }, "an impossible position"),
+            ({ $0.batch = 9 }, "batch 9 of an epoch of 5 batches"),
+        ]
+        for (edit, expected) in cases {
+            let path = try checkpoint(edit)
+            let result = try run(["train", "--resume", path, "--output", work.file("m.cnnw")])
+            XCTAssertEqual(result.status, 2, expected)
+            XCTAssertTrue(result.stderr.hasPrefix("cnnclassify: \(path): has an unusable training state: \(expected)"), result.stderr)
+            XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
+        }
+    }
+
     /// Ctrl-C saves a checkpoint; --resume finishes with the same weights as an uninterrupted run.
     func testInterruptAndResumeGiveTheUninterruptedWeights() throws {
         let arguments = ["train", "--data", Self.data.path, "--arch", "seed", "--epochs", "12", "--limit", "300",
