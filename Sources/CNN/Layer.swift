@@ -95,6 +95,8 @@ public enum ArchitectureLimits {
             guard !overflow, next <= limit else { throw ArchitectureError("\(what()) is too large (more than \(limit) values)") }
             result = next
         }
+        // No factors at all (a rank-0 tensor) is one value, which must fit too.
+        guard result <= limit else { throw ArchitectureError("\(what()) is too large (more than \(limit) values)") }
         return result
     }
 

@@ -85,6 +85,18 @@ final class HostileModelFileTests: XCTestCase {
         assertRefused(try file(header(tiny), huge), saying: "does not fit")
         assertRefused(try file(header(tiny), [Record(name: "x", dimensions: [UInt32](repeating: 2, count: 255), values: [])], rank: 255),
                       saying: "rank 255")
+        // Found by fuzzing: a record whose rank byte is the checksum's first byte, 0 — a rank-0
+        // tensor (one value) with three bytes left. A name is searched for that makes it so.
+        let honest = try file(header(tiny), [Record(name: "x", dimensions: [], values: [])])
+        let beforeName = Array(honest.dropLast(2 + 1 + 1 + 4))  // the name's length, "x", the rank and the checksum
+        var found: [UInt8]?
+        for n in 0..<100_000 where found == nil {
+            let name = Array("t\(n)".utf8)
+            var bytes = beforeName + withUnsafeBytes(of: UInt16(name.count).littleEndian, Array.init) + name
+            let crc = ModelFile.crc32(bytes)
+            if crc & 0xFF == 0 { bytes += withUnsafeBytes(of: crc.littleEndian, Array.init); found = bytes }
+        }
+        assertRefused(try XCTUnwrap(found), saying: "does not fit")
     }
 
     func testHeadersDescribingHugeNetworksAreRefused() throws {
