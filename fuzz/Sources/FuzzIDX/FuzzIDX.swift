@@ -9,6 +9,7 @@ private let path = "/dev/shm/cnnclassify-fuzz-\(getpid()).idx"
 @_cdecl("LLVMFuzzerTestOneInput")
 public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size)) else { return 0 }
+    defer { unlink(path) }
     _ = try? IDXReader.readImages(path)
     _ = try? IDXReader.readLabels(path, classCount: 10)
     return 0
