@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["CNN", "Datasets", "Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "CNNTests", dependencies: ["CNN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Datasets", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Datasets", "TestSupport"], exclude: ["corpus-outcomes.tsv"]),
         .testTarget(name: "CLITests", dependencies: ["cnnclassify", "CNN", "Classifier", "Datasets", "Imaging", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "CNN", "Imaging", "TestSupport"]),
     ],

@@ -40,7 +40,44 @@ static void read_memory(png_structp png, png_bytep target, png_size_t length) {
     context->offset += length;
 }
 
-cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_pixels, cic_image *out) {
+// Reads the rest of a non-interlaced image a row at a time, each `factor`×`factor` block averaged
+// into one pixel of `out` ((width / factor) × (height / factor), leftover edge pixels dropped):
+// the full image is never held. Colour is averaged weighted by alpha, so that the arbitrary
+// colour of transparent pixels does not bleed into the edge of a cut-out.
+static void read_shrunk(png_structp png, png_uint_32 width, png_uint_32 height, int channels, png_uint_32 factor,
+                        unsigned char *row, uint64_t *sums, unsigned char *out) {
+    png_uint_32 out_width = width / factor, out_height = height / factor;
+    int alpha = channels == 2 || channels == 4;
+    uint64_t block = (uint64_t)factor * factor;
+    for (png_uint_32 y = 0; y < height; y++) {
+        png_read_row(png, row, NULL);
+        if (y >= out_height * factor) continue;
+        for (png_uint_32 x = 0; x < out_width * factor; x++) {
+            const unsigned char *p = row + (size_t)x * channels;
+            uint64_t *sum = sums + (size_t)(x / factor) * channels;
+            if (alpha) {
+                for (int c = 0; c < channels - 1; c++) sum[c] += (uint64_t)p[c] * p[channels - 1];
+                sum[channels - 1] += p[channels - 1];
+            } else {
+                for (int c = 0; c < channels; c++) sum[c] += p[c];
+            }
+        }
+        if ((y + 1) % factor != 0) continue;
+        unsigned char *target = out + (size_t)(y / factor) * out_width * channels;
+        for (size_t i = 0; i < (size_t)out_width * channels; i += channels) {
+            if (alpha) {
+                uint64_t weight = sums[i + channels - 1];
+                for (int c = 0; c < channels - 1; c++) target[i + c] = weight ? (unsigned char)((sums[i + c] + weight / 2) / weight) : 0;
+                target[i + channels - 1] = (unsigned char)((weight + block / 2) / block);
+            } else {
+                for (int c = 0; c < channels; c++) target[i + c] = (unsigned char)((sums[i + c] + block / 2) / block);
+            }
+        }
+        memset(sums, 0, sizeof *sums * (size_t)out_width * channels);
+    }
+}
+
+cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_pixels, int min_long_side, cic_image *out) {
     memset(out, 0, sizeof *out);
     out->orientation = 1;
     png_context context = {0};
@@ -56,10 +93,14 @@ cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_p
     // Volatile: assigned after setjmp and read after a longjmp back to it.
     unsigned char *volatile pixels = NULL;
     png_bytep *volatile rows = NULL;
+    unsigned char *volatile row = NULL;
+    uint64_t *volatile sums = NULL;
     volatile cic_status status = CIC_ERROR;
     if (setjmp(png_jmpbuf(png))) {
         free(pixels);
         free(rows);
+        free(row);
+        free(sums);
         png_destroy_read_struct(&png, &info, NULL);
         snprintf(out->message, CIC_MESSAGE_SIZE, "%s", context.message);
         return status;
@@ -100,6 +141,32 @@ cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_p
     int channels = png_get_channels(png, info);
     size_t row_bytes = png_get_rowbytes(png, info);
     if (row_bytes != (size_t)width * channels) png_error(png, "unexpected row layout");
+    // Far larger than needed: averaged down by a whole factor as it is read, its longer side kept
+    // at least four times `min_long_side` so that the finer resampling later has pixels to work
+    // on. (Interlaced images arrive in passes over the whole image, so they are read whole.)
+    png_uint_32 longer = width > height ? width : height, shorter = width > height ? height : width;
+    png_uint_32 factor = min_long_side > 0 ? longer / (4u * (png_uint_32)min_long_side) : 1;
+    if (factor > shorter) factor = shorter;
+    if (factor >= 2 && png_get_interlace_type(png, info) == PNG_INTERLACE_NONE) {
+        row = malloc(row_bytes);
+        sums = calloc((size_t)(width / factor) * channels, sizeof *sums);
+        pixels = malloc((size_t)(width / factor) * (height / factor) * channels);
+        if (!row || !sums || !pixels) {
+            snprintf(context.message, CIC_MESSAGE_SIZE, "out of memory for a %ux%u image", width, height);
+            status = CIC_NO_MEMORY;
+            png_longjmp(png, 1);
+        }
+        read_shrunk(png, width, height, channels, factor, row, sums, pixels);
+        png_read_end(png, NULL);
+        free(row);
+        free(sums);
+        png_destroy_read_struct(&png, &info, NULL);
+        out->width = (int)(width / factor);
+        out->height = (int)(height / factor);
+        out->channels = channels;
+        out->pixels = pixels;
+        return CIC_OK;
+    }
     pixels = malloc(row_bytes * height);
     rows = malloc(sizeof(png_bytep) * height);
     if (!pixels || !rows) {

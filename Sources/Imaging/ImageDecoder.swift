@@ -5,7 +5,9 @@ public struct ImageDecoder: Sendable {
     /// Images with more pixels than this are refused from their header, before any large allocation.
     public var maxPixels: Int
     /// A JPEG far larger than needed is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling),
-    /// keeping its longer side at least this long; 0 decodes at full size.
+    /// keeping its longer side at least this long; a PNG at least eight times this long is
+    /// averaged down by a whole factor as it is read, keeping at least four times; 0 decodes at
+    /// full size.
     public var minimumLongSide: Int
     /// Progressive JPEGs with more scans than this are refused.
     public var maxScans: Int
@@ -32,7 +34,7 @@ public struct ImageDecoder: Sendable {
         var result = cic_image()
         let status = bytes.withUnsafeBufferPointer { buffer in
             switch format {
-            case .png: cic_decode_png(buffer.baseAddress, buffer.count, UInt64(maxPixels), &result)
+            case .png: cic_decode_png(buffer.baseAddress, buffer.count, UInt64(maxPixels), Int32(minimumLongSide), &result)
             case .jpeg: cic_decode_jpeg(buffer.baseAddress, buffer.count, UInt64(maxPixels), Int32(minimumLongSide), Int32(maxScans), &result)
             }
         }

@@ -104,3 +104,32 @@ final class PNGDecodingTests: XCTestCase {
         XCTAssertEqual(GrayImage(cmyk).pixels[0], 128, accuracy: 1e-3, "no colour ink, half black")
     }
 }
+
+/// A PNG far larger than preprocessing needs is averaged down as it is read, never held whole.
+final class LargePNGTests: XCTestCase {
+    func testALargePNGIsAveragedDownByAWholeFactorAsItIsRead() throws {
+        // 1,100 × 600 with minimumLongSide 128: factor 1100 / 512 = 2, so 550 × 300.
+        let width = 1100, height = 600
+        let gray = (0 ..< width * height).map { UInt8(truncatingIfNeeded: ($0 % width) * 7 + ($0 / width) * 3) }
+        let file = try ImageEncoder.grayPNG(gray, width: width, height: height)
+        let decoded = try ImageDecoder(minimumLongSide: 128).decode(file)
+        XCTAssertEqual([decoded.width, decoded.height, decoded.sourceWidth, decoded.sourceHeight], [550, 300, 1100, 600])
+        for (x, y) in [(0, 0), (17, 5), (549, 299), (300, 150)] {
+            let block = [(0, 0), (1, 0), (0, 1), (1, 1)].map { Int(gray[(2 * y + $0.1) * width + 2 * x + $0.0]) }
+            XCTAssertEqual(Int(decoded.pixels[y * 550 + x]), (block.reduce(0, +) + 2) / 4, "(\(x), \(y))")
+        }
+        XCTAssertEqual(try ImageDecoder(minimumLongSide: 200).decode(file).width, 1100, "under 8 × 200: read whole")
+        XCTAssertEqual(try ImageDecoder().decode(file).width, 1100)
+    }
+
+    func testColourIsAveragedByAlphaSoTransparentPixelsDoNotBleed() throws {
+        // Columns alternate opaque red and fully transparent black: a 2 × 2 block is red at half alpha.
+        let width = 1024, height = 4
+        var rgba = [UInt8](repeating: 0, count: width * height * 4)
+        for i in 0 ..< width * height where (i % width) % 2 == 0 { rgba[4 * i] = 200; rgba[4 * i + 3] = 255 }
+        let file = try ImageEncoder.png(rows: rgba, rowBytes: width * 4, width: width, height: height, colorType: .rgba, bitDepth: 8)
+        let decoded = try ImageDecoder(minimumLongSide: 128).decode(file)
+        XCTAssertEqual([decoded.width, decoded.height], [512, 2])
+        XCTAssertEqual(Array(decoded.pixels[0..<4]), [200, 0, 0, 128])
+    }
+}

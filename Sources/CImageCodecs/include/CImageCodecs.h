@@ -38,7 +38,9 @@ typedef struct {
 #define CIC_PNG_MAX_SIDE 1000000u
 #define CIC_PNG_MAX_CHUNK (8L << 20)
 
-cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_pixels, cic_image *out);
+// When `min_long_side` > 0, a non-interlaced image whose longer side is at least 8 × `min_long_side`
+// is averaged down by a whole factor as it is read, its longer side kept at least 4 × `min_long_side`.
+cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_pixels, int min_long_side, cic_image *out);
 
 // Decodes a baseline or progressive JPEG: grayscale stays gray, YCbCr and RGB become RGB, CMYK
 // and YCCK become (inverted) CMYK. Warnings — such as a truncated stream — are errors. When
