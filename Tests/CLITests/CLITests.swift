@@ -202,6 +202,23 @@ final class CLITests: XCTestCase {
                                              + "training goes on without a checkpoint for epoch 1"), result.stderr)
     }
 
+    /// A disk that fills during training: the model goes beside the checkpoints, and the run says where.
+    func testAFullDiskKeepsTheTrainedModel() throws {
+        let small = work.file("small")
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        let mount = try CNNClassifyBinary.run(["-t", "tmpfs", "-o", "size=64k", "tmpfs", small], executable: "/bin/mount")
+        guard mount.status == 0 else { throw XCTSkip("cannot mount a small file system here: \(mount.stderr)") }
+        defer { _ = try? CNNClassifyBinary.run([small], executable: "/bin/umount") }
+        let output = small + "/model.cnnw"
+        let (_, result) = try trainSmallModel(extra: ["--output", output])
+        XCTAssertEqual(result.status, 2)
+        let rescue = work.file("checkpoints") + "/basic.unsaved.cnnw"
+        XCTAssertTrue(result.stderr.hasSuffix("cnnclassify: \(output): cannot be written (no space left on device); "
+                                              + "the trained model was written to \(rescue) instead\n"), result.stderr)
+        XCTAssertEqual(try ModelFile.read(rescue).header.training?.trainingImages, 200)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: small), [], "no half-written file left")
+    }
+
     func testADivergingRunStopsWithAReason() throws {
         let (model, result) = try trainSmallModel(extra: ["--lr", "1e10"])
         XCTAssertEqual(result.status, 2)
