@@ -78,7 +78,7 @@ public enum IDXReader {
         do throws(FileProblem) {
             compressed = try FileContents.read(path)
         } catch {
-            throw IDXError(path: path, reason: error.reason == "is a directory, not a regular file" ? "is a directory, not an IDX file" : error.reason)
+            throw IDXError(path: path, reason: error.reason)
         }
         guard compressed.starts(with: gzipMagic) else {
             if compressed.count >= headerSize { _ = try promised(compressed) }
