@@ -40,41 +40,74 @@ static void read_memory(png_structp png, png_bytep target, png_size_t length) {
     context->offset += length;
 }
 
-// Reads the rest of a non-interlaced image a row at a time, each `factor`×`factor` block averaged
-// into one pixel of `out` ((width / factor) × (height / factor), leftover edge pixels dropped):
-// the full image is never held. Colour is averaged weighted by alpha, so that the arbitrary
-// colour of transparent pixels does not bleed into the edge of a cut-out.
-static void read_shrunk(png_structp png, png_uint_32 width, png_uint_32 height, int channels, png_uint_32 factor,
-                        unsigned char *row, uint64_t *sums, unsigned char *out) {
-    png_uint_32 out_width = width / factor, out_height = height / factor;
+// Adds `count` pixels of a row, the i-th at column `x0 + i * x_step`, to the sums of the
+// `factor`-wide blocks of `sums` (one output row). Colour is summed weighted by alpha, so that
+// the arbitrary colour of transparent pixels does not bleed into the edge of a cut-out; columns
+// past the last whole block are dropped.
+static void add_row(const unsigned char *row, png_uint_32 count, png_uint_32 x0, png_uint_32 x_step,
+                    png_uint_32 factor, png_uint_32 out_width, int channels, uint64_t *sums) {
     int alpha = channels == 2 || channels == 4;
-    uint64_t block = (uint64_t)factor * factor;
-    for (png_uint_32 y = 0; y < height; y++) {
-        png_read_row(png, row, NULL);
-        if (y >= out_height * factor) continue;
-        for (png_uint_32 x = 0; x < out_width * factor; x++) {
-            const unsigned char *p = row + (size_t)x * channels;
-            uint64_t *sum = sums + (size_t)(x / factor) * channels;
-            if (alpha) {
-                for (int c = 0; c < channels - 1; c++) sum[c] += (uint64_t)p[c] * p[channels - 1];
-                sum[channels - 1] += p[channels - 1];
-            } else {
-                for (int c = 0; c < channels; c++) sum[c] += p[c];
-            }
+    for (png_uint_32 i = 0; i < count; i++) {
+        png_uint_32 block = (x0 + i * x_step) / factor;
+        if (block >= out_width) break;
+        const unsigned char *p = row + (size_t)i * channels;
+        uint64_t *sum = sums + (size_t)block * channels;
+        if (alpha) {
+            for (int c = 0; c < channels - 1; c++) sum[c] += (uint64_t)p[c] * p[channels - 1];
+            sum[channels - 1] += p[channels - 1];
+        } else {
+            for (int c = 0; c < channels; c++) sum[c] += p[c];
         }
-        if ((y + 1) % factor != 0) continue;
-        unsigned char *target = out + (size_t)(y / factor) * out_width * channels;
-        for (size_t i = 0; i < (size_t)out_width * channels; i += channels) {
-            if (alpha) {
-                uint64_t weight = sums[i + channels - 1];
-                for (int c = 0; c < channels - 1; c++) target[i + c] = weight ? (unsigned char)((sums[i + c] + weight / 2) / weight) : 0;
-                target[i + channels - 1] = (unsigned char)((weight + block / 2) / block);
-            } else {
-                for (int c = 0; c < channels; c++) target[i + c] = (unsigned char)((sums[i + c] + block / 2) / block);
-            }
-        }
-        memset(sums, 0, sizeof *sums * (size_t)out_width * channels);
     }
+}
+
+// Turns `count` pixels of block sums into their means (`block` pixels each).
+static void average(const uint64_t *sums, size_t count, int channels, uint64_t block, unsigned char *target) {
+    int alpha = channels == 2 || channels == 4;
+    for (size_t i = 0; i < count * channels; i += channels) {
+        if (alpha) {
+            uint64_t weight = sums[i + channels - 1];
+            for (int c = 0; c < channels - 1; c++) target[i + c] = weight ? (unsigned char)((sums[i + c] + weight / 2) / weight) : 0;
+            target[i + channels - 1] = (unsigned char)((weight + block / 2) / block);
+        } else {
+            for (int c = 0; c < channels; c++) target[i + c] = (unsigned char)((sums[i + c] + block / 2) / block);
+        }
+    }
+}
+
+// Reads the rest of an image a row at a time, each `factor`×`factor` block averaged into one
+// pixel of `out` ((width / factor) × (height / factor), leftover edge pixels dropped): the full
+// image is never held. A non-interlaced image needs the sums of one output row (`sums`); an
+// interlaced one arrives as seven passes over the whole image, each a sparse grid of its pixels,
+// so `sums` holds the whole output image and every pass adds its pixels where they belong.
+static void read_shrunk(png_structp png, png_uint_32 width, png_uint_32 height, int channels, png_uint_32 factor,
+                        int interlaced, unsigned char *row, uint64_t *sums, unsigned char *out) {
+    png_uint_32 out_width = width / factor, out_height = height / factor;
+    uint64_t block = (uint64_t)factor * factor;
+    size_t sums_row = (size_t)out_width * channels;
+    if (!interlaced) {
+        for (png_uint_32 y = 0; y < height; y++) {
+            png_read_row(png, row, NULL);
+            if (y >= out_height * factor) continue;
+            add_row(row, width, 0, 1, factor, out_width, channels, sums);
+            if ((y + 1) % factor != 0) continue;
+            average(sums, out_width, channels, block, out + (size_t)(y / factor) * sums_row);
+            memset(sums, 0, sizeof *sums * sums_row);
+        }
+        return;
+    }
+    for (int pass = 0; pass < 7; pass++) {
+        png_uint_32 rows = PNG_PASS_ROWS(height, pass), columns = PNG_PASS_COLS(width, pass);
+        if (rows == 0 || columns == 0) continue;  // libpng skips empty passes
+        for (png_uint_32 r = 0; r < rows; r++) {
+            png_read_row(png, row, NULL);
+            png_uint_32 y = PNG_ROW_FROM_PASS_ROW(r, pass);
+            if (y >= out_height * factor) continue;
+            add_row(row, columns, PNG_PASS_START_COL(pass), PNG_PASS_COL_OFFSET(pass), factor, out_width, channels,
+                    sums + (size_t)(y / factor) * sums_row);
+        }
+    }
+    average(sums, (size_t)out_width * out_height, channels, block, out);
 }
 
 cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_pixels, int min_long_side, cic_image *out) {
@@ -136,27 +169,29 @@ cic_status cic_decode_png(const unsigned char *data, size_t size, uint64_t max_p
     if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
     if (bit_depth == 16) png_set_scale_16(png);
-    png_set_interlace_handling(png);
+    // Far larger than needed: averaged down by a whole factor as it is read, its longer side kept
+    // at least four times `min_long_side` so that the finer resampling later has pixels to work
+    // on. Interlaced passes are then taken as they come rather than combined by libpng, which
+    // would need the whole image.
+    png_uint_32 longer = width > height ? width : height, shorter = width > height ? height : width;
+    png_uint_32 factor = min_long_side > 0 ? longer / (4u * (png_uint_32)min_long_side) : 1;
+    if (factor > shorter) factor = shorter;
+    int interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
+    if (factor < 2) png_set_interlace_handling(png);
     png_read_update_info(png, info);
     int channels = png_get_channels(png, info);
     size_t row_bytes = png_get_rowbytes(png, info);
     if (row_bytes != (size_t)width * channels) png_error(png, "unexpected row layout");
-    // Far larger than needed: averaged down by a whole factor as it is read, its longer side kept
-    // at least four times `min_long_side` so that the finer resampling later has pixels to work
-    // on. (Interlaced images arrive in passes over the whole image, so they are read whole.)
-    png_uint_32 longer = width > height ? width : height, shorter = width > height ? height : width;
-    png_uint_32 factor = min_long_side > 0 ? longer / (4u * (png_uint_32)min_long_side) : 1;
-    if (factor > shorter) factor = shorter;
-    if (factor >= 2 && png_get_interlace_type(png, info) == PNG_INTERLACE_NONE) {
+    if (factor >= 2) {
         row = malloc(row_bytes);
-        sums = calloc((size_t)(width / factor) * channels, sizeof *sums);
+        sums = calloc((size_t)(width / factor) * (interlaced ? height / factor : 1) * channels, sizeof *sums);
         pixels = malloc((size_t)(width / factor) * (height / factor) * channels);
         if (!row || !sums || !pixels) {
             snprintf(context.message, CIC_MESSAGE_SIZE, "out of memory for a %ux%u image", width, height);
             status = CIC_NO_MEMORY;
             png_longjmp(png, 1);
         }
-        read_shrunk(png, width, height, channels, factor, row, sums, pixels);
+        read_shrunk(png, width, height, channels, factor, interlaced, row, sums, pixels);
         png_read_end(png, NULL);
         free(row);
         free(sums);

@@ -122,6 +122,30 @@ final class LargePNGTests: XCTestCase {
         XCTAssertEqual(try ImageDecoder().decode(file).width, 1100)
     }
 
+    func testAnInterlacedLargePNGIsAveragedPassByPassToTheSamePixels() throws {
+        // 1,100 × 603 RGBA: every Adam7 pass is non-empty, and 3 rows past the last whole block.
+        let width = 1100, height = 603
+        var rgba = [UInt8](repeating: 0, count: width * height * 4)
+        for y in 0 ..< height {
+            for x in 0 ..< width {
+                let i = 4 * (y * width + x)
+                rgba[i] = UInt8(truncatingIfNeeded: x * 7 + y * 3)
+                rgba[i + 1] = UInt8(truncatingIfNeeded: x ^ y)
+                rgba[i + 2] = UInt8(truncatingIfNeeded: y * 5)
+                rgba[i + 3] = UInt8(truncatingIfNeeded: 255 - (x + y) % 200)
+            }
+        }
+        let plain = try ImageEncoder.png(rows: rgba, rowBytes: width * 4, width: width, height: height, colorType: .rgba, bitDepth: 8)
+        let interlaced = try ImageEncoder.png(rows: rgba, rowBytes: width * 4, width: width, height: height, colorType: .rgba,
+                                              bitDepth: 8, interlaced: true)
+        XCTAssertNotEqual(plain, interlaced)
+        let fromPlain = try ImageDecoder(minimumLongSide: 128).decode(plain)
+        let fromInterlaced = try ImageDecoder(minimumLongSide: 128).decode(interlaced)
+        XCTAssertEqual([fromInterlaced.width, fromInterlaced.height], [550, 301])
+        XCTAssertEqual(fromInterlaced.pixels, fromPlain.pixels)
+        XCTAssertEqual(try ImageDecoder().decode(interlaced).pixels, rgba, "read whole, libpng combines the passes")
+    }
+
     func testColourIsAveragedByAlphaSoTransparentPixelsDoNotBleed() throws {
         // Columns alternate opaque red and fully transparent black: a 2 × 2 block is red at half alpha.
         let width = 1024, height = 4
