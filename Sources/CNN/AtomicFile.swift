@@ -6,7 +6,7 @@ public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws {
         try prepare(path)
         let temporary = temporaryPath(for: path)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let fd = PathName.withCString(temporary) { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
         guard fd >= 0 else { throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(errno)).lowercased()))") }
         var failure: Int32 = 0
         bytes.withUnsafeBytes { raw in
@@ -23,9 +23,9 @@ public enum AtomicFile {
         }
         if failure == 0 && fsync(fd) != 0 { failure = errno }
         close(fd)
-        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+        if failure == 0 && PathName.withCString(temporary, { from in PathName.withCString(path) { rename(from, $0) } }) != 0 { failure = errno }
         if failure != 0 {
-            unlink(temporary)
+            PathName.withCString(temporary) { _ = unlink($0) }
             throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(failure)).lowercased()))")
         }
     }
@@ -35,10 +35,10 @@ public enum AtomicFile {
     public static func checkWritable(_ path: String) throws {
         try prepare(path)
         let probe = temporaryPath(for: path)
-        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        let fd = PathName.withCString(probe) { open($0, O_WRONLY | O_CREAT | O_EXCL, 0o644) }
         guard fd >= 0 else { throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(errno)).lowercased()))") }
         close(fd)
-        unlink(probe)
+        PathName.withCString(probe) { _ = unlink($0) }
     }
 
     /// Makes the directory, refuses to replace what is not a regular file (a link would be
@@ -50,7 +50,7 @@ public enum AtomicFile {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         var info = stat()
-        if lstat(path, &info) == 0 {
+        if PathName.withCString(path, { lstat($0, &info) }) == 0 {
             let kind = info.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : FileContents.nonRegularKind(info.st_mode)
             if let kind { throw FileProblem(path: path, reason: "is \(kind); only a regular file is replaced") }
         }

@@ -11,7 +11,7 @@ public enum FileContents {
 
     public static func read(_ path: String, limit: Int = defaultLimit) throws(FileProblem) -> [UInt8] {
         // Non-blocking, so that opening a FIFO returns at once instead of waiting for a writer.
-        let fd = open(path, O_RDONLY | O_NONBLOCK)
+        let fd = PathName.withCString(path) { open($0, O_RDONLY | O_NONBLOCK) }
         guard fd >= 0 else { throw problem(path, errno) }
         defer { close(fd) }
         var info = stat()

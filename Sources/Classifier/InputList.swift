@@ -33,8 +33,7 @@ public enum InputList {
                 inputs.append(ClassifierInput(source: .standardInput))
                 continue
             }
-            var info = stat()
-            if expandingDirectories, stat(operand, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+            if expandingDirectories, let info = status(of: operand), info.st_mode & S_IFMT == S_IFDIR {
                 let found = files(under: operand, problem: problem)
                 if found.isEmpty { problem(operand, "holds no PNG or JPEG file") }
                 inputs += found.map(ClassifierInput.file)
@@ -64,13 +63,12 @@ public enum InputList {
 
     private static func walk(_ directory: String, imagesOnly: Bool, walked: inout Set<DirectoryIdentity>, into files: inout [String],
                              problem: (String, String) -> Void) {
-        var info = stat()
-        guard stat(directory, &info) == 0, walked.insert(DirectoryIdentity(info)).inserted else { return }
+        guard let info = status(of: directory), walked.insert(DirectoryIdentity(info)).inserted else { return }
         guard let names = entries(of: directory, problem: problem) else { return }
         for name in names.sorted() {
             let path = (directory as NSString).appendingPathComponent(name)
             // A link that leads nowhere is no input.
-            guard stat(path, &info) == 0 else { continue }
+            guard let info = status(of: path) else { continue }
             if info.st_mode & S_IFMT == S_IFDIR {
                 walk(path, imagesOnly: imagesOnly, walked: &walked, into: &files, problem: problem)
             } else if let kind = FileContents.nonRegularKind(info.st_mode) {
@@ -81,10 +79,15 @@ public enum InputList {
         }
     }
 
-    /// The names in `directory`. A name that is not UTF-8 cannot be passed on as a path here: it
-    /// goes to `problem`, its bytes shown as escapes, rather than vanishing.
+    /// What `stat` says of `path` (following links), or nil if it cannot.
+    private static func status(of path: String) -> stat? {
+        var info = stat()
+        return PathName.withCString(path) { stat($0, &info) } == 0 ? info : nil
+    }
+
+    /// The names in `directory`, those that are not UTF-8 carried byte for byte (`PathName`).
     private static func entries(of directory: String, problem: (String, String) -> Void) -> [String]? {
-        guard let stream = opendir(directory) else {
+        guard let stream = PathName.withCString(directory, { opendir($0) }) else {
             problem(directory, "cannot list the directory (\(String(cString: strerror(errno)).lowercased()))")
             return nil
         }
@@ -93,29 +96,25 @@ public enum InputList {
         while let entry = readdir(stream) {
             let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
             guard bytes != [UInt8(ascii: ".")] && bytes != [UInt8(ascii: "."), UInt8(ascii: ".")] else { continue }
-            if let name = String(validating: bytes, as: UTF8.self) {
-                names.append(name)
-            } else {
-                var shown = ""
-                for byte in bytes { shown.unicodeScalars.append(byte < 0x80 ? UnicodeScalar(byte) : PredictionFormatter.undecodable(byte)) }
-                problem((directory as NSString).appendingPathComponent(shown), "has a name that is not UTF-8; skipped")
-            }
+            names.append(PathName.string(bytes))
         }
         return names
     }
 
     private static func startsLikeAnImage(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 8)) ?? Data()
-        return ImageDecoder.format(of: Array(head)) != nil
+        let fd = PathName.withCString(path) { open($0, O_RDONLY | O_NONBLOCK) }
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 8)
+        let count = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        return count > 0 && ImageDecoder.format(of: Array(head[0..<count])) != nil
     }
 
     /// Paths listed one per line (or NUL-separated), skipping empty entries.
     public static func paths(fromList contents: Data, nulSeparated: Bool) -> [String] {
         let separator: UInt8 = nulSeparated ? 0 : UInt8(ascii: "\n")
         return contents.split(separator: separator, omittingEmptySubsequences: true).compactMap { line in
-            var text = String(decoding: line, as: UTF8.self)
+            var text = PathName.string(line)
             if !nulSeparated && text.hasSuffix("\r") { text.removeLast() }
             return text.isEmpty ? nil : text
         }

@@ -1,3 +1,4 @@
+import CNN
 import Foundation
 
 /// Writes predictions as text for people or as TSV, CSV or JSON lines for programs.
@@ -66,13 +67,17 @@ public struct PredictionFormatter: Sendable {
     private static func escape(_ text: String, json: Bool) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
+            // A byte of a name that is not UTF-8 is shown as what it is.
+            if !json, let byte = PathName.byte(carriedBy: scalar) {
+                out += String(format: "\\x%02x", byte)
+                continue
+            }
             switch scalar {
             case "\\": out += "\\\\"
             case "\"" where json: out += "\\\""
             case "\t": out += "\\t"
             case "\n": out += "\\n"
             case "\r": out += "\\r"
-            case undecodable(0x80) ... undecodable(0xFF) where !json: out += String(format: "\\x%02x", scalar.value - undecodable(0).value)
             case _ where scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}":
                 out += !json && scalar.value <= 0xFF ? String(format: "\\x%02x", scalar.value) : String(format: "\\u%04x", scalar.value)
             default: out.unicodeScalars.append(scalar)
@@ -80,10 +85,6 @@ public struct PredictionFormatter: Sendable {
         }
         return out
     }
-
-    /// How a byte of a name that is not UTF-8 is carried in a String, so that `escaped` can show
-    /// it as `\xHH`: a private-use scalar, U+F780 to U+F7FF for bytes 0x80 to 0xFF.
-    public static func undecodable(_ byte: UInt8) -> UnicodeScalar { UnicodeScalar(0xF700 + UInt32(byte))! }
 
     private func tsvField(_ text: String) -> String { Self.escaped(text) }
 

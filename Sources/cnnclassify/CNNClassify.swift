@@ -27,7 +27,7 @@ struct CNNClassify: ParsableCommand {
     static func main() {
         BLAS.useCallingThreadOnly()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(rawArguments())
             try command.run()
         } catch let failure as CommandFailure {
             printError(failure.message)
@@ -41,6 +41,14 @@ struct CNNClassify: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+}
+
+/// The arguments as the bytes they are: `CommandLine.arguments` replaces what is not UTF-8, so a
+/// file name in Latin-1 could not be opened again.
+private func rawArguments() -> [String] {
+    (1..<Int(CommandLine.argc)).map { index in
+        PathName.string(UnsafeRawBufferPointer(start: CommandLine.unsafeArgv[index]!, count: strlen(CommandLine.unsafeArgv[index]!)))
     }
 }
 

@@ -129,17 +129,44 @@ final class HostileInputCLITests: XCTestCase {
         XCTAssertTrue(csv.stdout.contains("\"\(tree)/nl\nforged.png: Trouser 1.0000\""), "quoted, as RFC 4180 has it")
     }
 
-    func testANameThatIsNotUTF8IsReportedNotDropped() throws {
+    /// `path`'s UTF-8 bytes with `raw` (not UTF-8) between them and `suffix`.
+    private func rawPath(_ path: String, _ raw: [UInt8], _ suffix: String) -> [UInt8] { Array(path.utf8) + raw + Array(suffix.utf8) }
+
+    private func exists(_ path: [UInt8]) -> Bool {
+        var info = stat()
+        return (path + [0]).withUnsafeBufferPointer { stat(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), &info) } == 0
+    }
+
+    func testANameThatIsNotUTF8IsClassifiedAndShownAsItsBytes() throws {
         let tree = try folder("bytes")
         try FileManager.default.copyItem(atPath: sample, toPath: tree + "/good.png")
-        let name = Array((tree + "/bad").utf8) + [0xFF] + Array(".png".utf8) + [0]
-        let fd = name.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT, 0o644) }
-        XCTAssertGreaterThanOrEqual(fd, 0)
-        close(fd)
-        let result = try classify([tree])
-        XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "cnnclassify: \(tree)/bad\\xff.png: has a name that is not UTF-8; skipped\n")
-        XCTAssertTrue(result.stdout.hasPrefix(tree + "/good.png: Bag"), result.stdout)
+        let image = try Data(contentsOf: URL(fileURLWithPath: sample))
+        // Latin-1 "é" (0xE9), a lone 0xFF, and the UTF-8 of U+F7FF (the scalar that carries 0xFF).
+        for raw: [UInt8] in [[0xE9], [0xFF], [0xEF, 0x9F, 0xBF]] {
+            let fd = (rawPath(tree + "/bad", raw, ".png") + [0]).withUnsafeBufferPointer {
+                open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT, 0o644)
+            }
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            XCTAssertEqual(image.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, image.count)
+            close(fd)
+        }
+        let walked = try classify(["--format", "tsv", tree])
+        XCTAssertEqual(walked.status, 0, walked.stderr)
+        XCTAssertEqual(walked.stderr, "")
+        let rows = walked.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t").prefix(2).joined(separator: " ") }
+        XCTAssertEqual(Set(rows), ["\(tree)/bad\\xe9.png Bag", "\(tree)/bad\\xff.png Bag", "\(tree)/bad\\xef\\x9f\\xbf.png Bag", "\(tree)/good.png Bag"])
+
+        let listed = try classify(["--files-from", "-", "-0", "--save-input", work.file("inputs")],
+                                  stdin: Data(rawPath(tree + "/bad", [0xFF], ".png") + [0]))
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertTrue(listed.stdout.hasPrefix("\(tree)/bad\\xff.png: Bag"), listed.stdout)
+        XCTAssertTrue(exists(rawPath(work.file("inputs") + "/00001-bad", [0xFF], ".png")), "the input picture is named with the same byte")
+
+        // On the command line: the shell passes the byte as it is.
+        let operand = try CNNClassifyBinary.run(["-c", "exec \"$0\" --model \"$1\" \"$2$(printf '\\377').png\"", CNNClassifyBinary.path, model, tree + "/bad"],
+                                                executable: "/bin/sh")
+        XCTAssertEqual(operand.status, 0, operand.stderr)
+        XCTAssertTrue(operand.stdout.hasPrefix("\(tree)/bad\\xff.png: Bag"), operand.stdout)
     }
 }
 
