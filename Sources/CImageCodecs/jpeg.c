@@ -36,7 +36,7 @@ static void on_message(j_common_ptr cinfo, int level) {
 static void on_output_message(j_common_ptr cinfo) { (void)cinfo; }
 
 // Refuses progressive files with an absurd number of scans, each of which costs a pass over the
-// whole image (the same guard as djpeg -maxscans).
+// whole image (the same guard as djpeg -maxscans), in case the count made beforehand was misled.
 static void on_progress(j_common_ptr cinfo) {
     jpeg_context *context = (jpeg_context *)cinfo->err;
     j_decompress_ptr decompress = (j_decompress_ptr)cinfo;
@@ -44,6 +44,28 @@ static void on_progress(j_common_ptr cinfo) {
         snprintf(context->message, CIC_MESSAGE_SIZE, "progressive JPEG has more than %d scans", context->max_scans);
         longjmp(context->jump, 1);
     }
+}
+
+// The number of scans (SOS markers) in the stream, counted up to `limit + 1` by walking its
+// marker segments and the entropy-coded data between them, where a 0xFF byte is always followed
+// by a stuffed 0x00 or a restart marker: so that a file with too many scans is refused before the
+// first is decoded, rather than after `limit` passes over a large image.
+static int count_scans(const unsigned char *data, size_t size, int limit) {
+    int scans = 0;
+    size_t i = 2;  // past SOI
+    while (scans <= limit && i + 4 <= size) {
+        const unsigned char *next = memchr(data + i, 0xFF, size - i - 1);
+        if (!next) break;
+        i = (size_t)(next - data);
+        unsigned char marker = data[i + 1];
+        if (marker == 0xFF) { i += 1; continue; }  // fill byte
+        if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { i += 2; continue; }
+        if (marker == 0xD9) break;  // EOI
+        if (marker == 0xDA) scans++;
+        if (i + 4 > size) break;
+        i += 2 + (size_t)(data[i + 2] << 8 | data[i + 3]);
+    }
+    return scans;
 }
 
 static uint32_t read_u16(const unsigned char *p, int little) {
@@ -113,6 +135,10 @@ cic_status cic_decode_jpeg(const unsigned char *data, size_t size, uint64_t max_
         snprintf(context.message, CIC_MESSAGE_SIZE, "image is %ux%u pixels, over the limit of %llu pixels",
                  cinfo.image_width, cinfo.image_height, (unsigned long long)max_pixels);
         status = CIC_TOO_LARGE;
+        longjmp(context.jump, 1);
+    }
+    if (count_scans(data, size, max_scans) > max_scans) {
+        snprintf(context.message, CIC_MESSAGE_SIZE, "progressive JPEG has more than %d scans", max_scans);
         longjmp(context.jump, 1);
     }
     for (jpeg_saved_marker_ptr marker = cinfo.marker_list; marker; marker = marker->next) {

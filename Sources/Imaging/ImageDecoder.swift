@@ -13,8 +13,12 @@ public struct ImageDecoder: Sendable {
     public var maxScans: Int
 
     public static let defaultMaxPixels = 50_000_000
+    /// Encoders write 6 to 11 scans (libjpeg's and mozjpeg's progressions), and each scan is a
+    /// pass over the whole image however few bytes it has (JPEG's end-of-band runs): a file of a
+    /// few hundred kilobytes can hold a thousand scans of 7000 × 7000 pixels.
+    public static let defaultMaxScans = 32
 
-    public init(maxPixels: Int = defaultMaxPixels, minimumLongSide: Int = 0, maxScans: Int = 100) {
+    public init(maxPixels: Int = defaultMaxPixels, minimumLongSide: Int = 0, maxScans: Int = defaultMaxScans) {
         self.maxPixels = maxPixels
         self.minimumLongSide = minimumLongSide
         self.maxScans = maxScans

@@ -65,5 +65,12 @@ final class BadImageTests: XCTestCase {
         let file = try ImageEncoder.jpeg((0..<64 * 64).map { UInt8($0 % 256) }, width: 64, height: 64, channels: 1, progressive: true)
         assertRefused(file, decoder: ImageDecoder(maxScans: 2), saying: "more than 2 scans")
         XCTAssertNoThrow(try ImageDecoder().decode(file))
+        // Counted before decoding: the first scan's damaged data is never reached.
+        var damaged = file
+        let firstScan = try XCTUnwrap((0 ..< damaged.count - 1).first { damaged[$0] == 0xFF && damaged[$0 + 1] == 0xDA })
+        let data = firstScan + 2 + Int(damaged[firstScan + 2]) << 8 + Int(damaged[firstScan + 3])
+        damaged.replaceSubrange(data ..< data + 4, with: [0x12, 0xFF, 0xD5, 0x34])
+        assertRefused(damaged, decoder: ImageDecoder(maxScans: 2), saying: "more than 2 scans")
+        XCTAssertThrowsError(try ImageDecoder().decode(damaged))
     }
 }
