@@ -10,8 +10,10 @@ struct Benchmark: ParsableCommand {
         abstract: "Measure training and inference speed on this machine.",
         discussion: """
             Prints the median of --repeats timed runs of each of:
+              sgemm 1024³      GFLOP/s of one 1024×1024 matrix product split over the threads
               basic training   images/s training the basic network (batch 64 by default; Adam)
-              fashion training images/s training the shipped network (batch 128; SGD), 6,400 images
+              fashion training images/s training the shipped network (batch 128; SGD), 6,400 images,
+                               and its share of what sgemm's rate would give for its products
               seed epoch       seconds for one epoch of the seed network: 5,000 per-sample SGD steps
               inference        images/s of the basic network's forward pass in batches of 256
               classify folder  images/s classifying a folder of 10,000 28×28 PNGs, reading included
@@ -19,6 +21,9 @@ struct Benchmark: ParsableCommand {
               one image        ms from starting `cnnclassify IMAGE` to its exit, for a 28×28 PNG
               12 MP JPEG       the same for a 4000×3000 photo-like JPEG
             The classify figures use the shipped model and files written to a temporary folder.
+            When run from the repository with PyTorch installed (pip install torch numpy pillow),
+            the fashion training and classify folder lines are followed by PyTorch's figure for the
+            same work, measured right after (benchmarks/pytorch_reference.py).
             Uses the Fashion-MNIST training images when installed, otherwise synthetic images (the
             speed does not depend on the pixels). Build with -c release for meaningful figures:
               swift build -c release && .build/release/cnnclassify benchmark
@@ -52,6 +57,8 @@ struct Benchmark: ParsableCommand {
     }
 
     private func measureTraining(_ pool: LabeledImages) throws {
+        let sgemm = BLAS.measuredRate(threads: threads, repeats: max(repeats, 5))
+        print("sgemm 1024³:                 \(fixed(sgemm, 1)) GFLOP/s")
 
         let basicRates = try (0..<repeats).map { run in
             let trainer = try makeTrainer(.basic, images: pool.subset(0..<images), batchSize: batchSize, optimizer: .adam,
@@ -66,7 +73,15 @@ struct Benchmark: ParsableCommand {
                                           learningRate: 0.05, seed: UInt64(run + 1))
             return Double(fashionImages) / (try time { _ = try trainer.run() })
         }
-        print("fashion training (batch 128): \(grouped(Int(median(fashionRates)))) images/s")
+        // Forward, the input's gradient and the weights' gradient: three products per layer.
+        let trainingFLOP = 3 * 2 * Double(try Network(.fashion).multiplyAdds)
+        let ceiling = sgemm * 1e9 / trainingFLOP
+        print("fashion training (batch 128): \(grouped(Int(median(fashionRates)))) images/s, "
+              + "\(Int((100 * median(fashionRates) / ceiling).rounded()))% of the \(grouped(Int(ceiling))) images/s that sgemm alone would give")
+        if let reference = pytorchReference(["--arch", "fashion"]) {
+            let rate = reference.rate.map { ", cnnclassify \(fixed(median(fashionRates) / $0, 2))×" } ?? ""
+            print("  \(reference.line)\(rate)")
+        }
 
         let seedSeconds = try (0..<repeats).map { run in
             let trainer = try makeTrainer(.seed, images: pool.subset(0..<5000), batchSize: 1, optimizer: .sgd,
@@ -109,7 +124,11 @@ struct Benchmark: ParsableCommand {
             }
             return (inputs.count, median(rates))
         }
-        print("classify folder (10,000 PNGs): \(grouped(Int(classifyRate(folder + "/pngs").rate))) images/s")
+        let folderRate = classifyRate(folder + "/pngs").rate
+        print("classify folder (10,000 PNGs): \(grouped(Int(folderRate))) images/s")
+        if let reference = pytorchReference(["--classify", folder + "/pngs"]) {
+            print("  \(reference.line)\(reference.rate.map { ", cnnclassify \(fixed(folderRate / $0, 2))×" } ?? "")")
+        }
         if FileManager.default.fileExists(atPath: photos) {
             let real = classifyRate(photos)
             print("classify real photos (\(grouped(real.images)) in \(photos)): \(grouped(Int(real.rate))) images/s")
@@ -156,6 +175,28 @@ struct Benchmark: ParsableCommand {
         let jpeg = try ImageEncoder.jpeg(photo, width: width, height: height, channels: 3)
         try AtomicFile.write(jpeg, to: folder + "/photo.jpg")
         print("one 12 MP JPEG, start to exit: \(fixed(try startToExit(folder + "/photo.jpg"), 1)) ms")
+    }
+
+    /// The figure line of `benchmarks/pytorch_reference.py` run with `arguments` (the same
+    /// network, batch and optimizer in PyTorch), and its images/s; nil when the script or torch is
+    /// not there.
+    private func pytorchReference(_ arguments: [String]) -> (line: String, rate: Double?)? {
+        let script = "benchmarks/pytorch_reference.py"
+        guard FileManager.default.fileExists(atPath: script) else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script] + arguments + ["--threads", "\(threads)", "--repeats", "\(repeats)"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let lines = text.split(separator: "\n").map(String.init)
+        guard process.terminationStatus == 0, lines.count == 2 else { return nil }
+        let version = lines[0].split(separator: ":").first.map(String.init) ?? "pytorch"
+        let rate = lines[1].split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0.replacingOccurrences(of: ",", with: "")) }
+        return ("\(version), the same: \(lines[1].split(separator: ":").last!.trimmingCharacters(in: .whitespaces))", rate)
     }
 
     private func makeTrainer(_ architecture: Architecture, images: LabeledImages, batchSize: Int, optimizer: OptimizerKind,
