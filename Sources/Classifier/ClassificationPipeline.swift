@@ -39,17 +39,27 @@ public final class ClassificationPipeline {
     private var side: Int { header.input.height }
     private var calibration: Calibration { header.calibration ?? .uncalibrated }
 
-    /// Classifies `inputs`, calling `report` once per input, in order. Standard input is read
-    /// from `standardInput` (once; a second `-` gets nothing).
-    public func run(_ inputs: [ClassifierInput], report: (Int, Outcome) -> Void) {
+    /// Classifies `inputs`, calling `report` once per input, in order, taking them from the
+    /// sequence a window at a time (so a folder walk goes on while classifying). Standard input
+    /// is read when first met (once; a second `-` gets nothing). `afterEachWindow` runs when a
+    /// window's results have all been reported.
+    public func run(_ inputs: some Sequence<ClassifierInput>, report: (Int, Outcome) -> Void, afterEachWindow: () -> Void = {}) {
         var stdinBytes: Result<[UInt8], FileProblem>?
-        if inputs.contains(where: { $0.source == .standardInput }) {
-            stdinBytes = Result { () throws(FileProblem) in try FileContents.readStandardInput(limit: maxBytes) }
-        }
         let batch = Tensor()
         let imageSize = side * side
-        for start in stride(from: 0, to: inputs.count, by: batchSize) {
-            let window = Array(inputs[start ..< min(start + batchSize, inputs.count)])
+        var remaining = inputs.makeIterator()
+        var start = 0
+        while true {
+            var window: [ClassifierInput] = []
+            while window.count < batchSize, let input = remaining.next() { window.append(input) }
+            guard !window.isEmpty else { return }
+            defer {
+                start += window.count
+                afterEachWindow()
+            }
+            if stdinBytes == nil && window.contains(where: { $0.source == .standardInput }) {
+                stdinBytes = Result { () throws(FileProblem) in try FileContents.readStandardInput(limit: maxBytes) }
+            }
             var prepared = [Result<Prepared, ImageError>?](repeating: nil, count: window.count)
             prepared.withUnsafeMutableBufferPointer { slots in
                 Parallel.chunks(window.count, threads: threads) { range, _ in

@@ -18,41 +18,91 @@ public struct ClassifierInput: Sendable, Equatable {
     public static func file(_ path: String) -> ClassifierInput { ClassifierInput(source: .file(path)) }
 }
 
-/// Turns command-line operands into the ordered list of inputs.
-public enum InputList {
-    /// Each operand in order: `-` is standard input, a directory contributes the PNG and JPEG
-    /// files below it (recognised by their first bytes, in sorted path order), anything else is a
-    /// file — which may turn out to be missing or not an image, and is then reported as such.
-    /// Problems with the directories themselves go to `problem` and the walk goes on. With
-    /// `expandingDirectories` false (paths read from a list), a directory is just a bad input.
-    public static func expand(_ operands: [String], expandingDirectories: Bool = true,
-                              problem: (String, String) -> Void) -> [ClassifierInput] {
-        var inputs: [ClassifierInput] = []
-        for operand in operands {
-            if operand == "-" && expandingDirectories {
-                inputs.append(ClassifierInput(source: .standardInput))
-                continue
-            }
-            if expandingDirectories, let info = status(of: operand), info.st_mode & S_IFMT == S_IFDIR {
-                let found = files(under: operand, problem: problem)
-                if found.isEmpty { problem(operand, "holds no PNG or JPEG file") }
-                inputs += found.map(ClassifierInput.file)
-            } else {
-                inputs.append(.file(operand))
-            }
-        }
-        return inputs
+/// The inputs command-line operands stand for, found one at a time as they are asked for, so
+/// that a tree of a million files is classified while it is walked, never listed whole: memory
+/// holds the sorted names of the directories on the current path (and the identities of those
+/// walked), not the files found. Each operand in order: `-` is standard input, a directory
+/// contributes the PNG and JPEG files below it (recognised by their first bytes; each directory's
+/// entries in sorted order, depth first, so the order is the same on every run), anything else is
+/// a file — which may turn out to be missing or not an image, and is then reported as such.
+/// Problems with the directories themselves go to `problem` and the walk goes on. Operands from
+/// `listed` (paths read from a list, after `operands`) are files, as with `tar -T`: a directory
+/// there is a bad input, not walked.
+public struct InputWalk: Sequence, IteratorProtocol {
+    private var operands: IndexingIterator<[String]>
+    private var listed: AnyIterator<String>?
+    private let imagesOnly: Bool
+    private let reportsEmptyOperands: Bool
+    private let problem: (String, String) -> Void
+    /// The directories being walked, outermost first, each with the names still to visit.
+    private var frames: [(directory: String, names: [String], next: Int)] = []
+    private var walked = Set<DirectoryIdentity>()
+    private var operand: String?
+    private var foundBelowOperand = 0
+
+    public init(_ operands: [String], listed: AnyIterator<String>? = nil, problem: @escaping (String, String) -> Void) {
+        self.init(operands, listed: listed, imagesOnly: true, reportsEmptyOperands: true, problem: problem)
     }
 
-    /// The image files below `directory` (or, with `imagesOnly` false, every file whose name does
-    /// not start with a dot), recursively, sorted by path. Each directory is walked once, however
-    /// many links lead to it, so a link back up the tree is no loop; what is neither a directory
-    /// nor a regular file (a FIFO, a device) goes to `problem`, unread.
-    static func files(under directory: String, imagesOnly: Bool = true, problem: (String, String) -> Void) -> [String] {
-        var walked = Set<DirectoryIdentity>()
-        var files: [String] = []
-        walk(directory, imagesOnly: imagesOnly, walked: &walked, into: &files, problem: problem)
-        return files
+    init(_ operands: [String], listed: AnyIterator<String>?, imagesOnly: Bool, reportsEmptyOperands: Bool,
+         problem: @escaping (String, String) -> Void) {
+        self.operands = operands.makeIterator()
+        self.listed = listed
+        self.imagesOnly = imagesOnly
+        self.reportsEmptyOperands = reportsEmptyOperands
+        self.problem = problem
+    }
+
+    public mutating func next() -> ClassifierInput? {
+        while true {
+            if let found = nextBelowOperand() { return found }
+            if let operand, foundBelowOperand == 0, reportsEmptyOperands { problem(operand, "holds no PNG or JPEG file") }
+            operand = nil
+            if let next = operands.next() {
+                if next == "-" { return ClassifierInput(source: .standardInput) }
+                guard let info = InputList.status(of: next), info.st_mode & S_IFMT == S_IFDIR else { return .file(next) }
+                operand = next
+                foundBelowOperand = 0
+                enter(next, info)
+            } else if let next = listed?.next() {
+                return .file(next)
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// The next file below the directory operand being walked, or nil when it is done.
+    private mutating func nextBelowOperand() -> ClassifierInput? {
+        while let top = frames.indices.last {
+            let (directory, names, next) = frames[top]
+            guard next < names.count else {
+                frames.removeLast()
+                continue
+            }
+            frames[top].next += 1
+            let name = names[next]
+            let path = (directory as NSString).appendingPathComponent(name)
+            // A link that leads nowhere is no input.
+            guard let info = InputList.status(of: path) else { continue }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                enter(path, info)
+            } else if let kind = FileContents.nonRegularKind(info.st_mode) {
+                if !name.hasPrefix(".") { problem(path, "is \(kind), not a regular file; skipped") }
+            } else if imagesOnly ? InputList.startsLikeAnImage(path) : !name.hasPrefix(".") {
+                foundBelowOperand += 1
+                return .file(path)
+            }
+        }
+        return nil
+    }
+
+    /// Starts walking `directory`, unless it was walked already: however many links lead to a
+    /// directory, it is walked once, so a link back up the tree is no loop.
+    private mutating func enter(_ directory: String, _ info: stat) {
+        guard walked.insert(DirectoryIdentity(info)).inserted,
+              let names = InputList.entries(of: directory, problem: problem) else { return }
+        frames.append((directory, names.sorted(), 0))
     }
 
     /// A directory as the file system knows it, whatever path reached it.
@@ -60,33 +110,33 @@ public enum InputList {
         var device: UInt64, inode: UInt64
         init(_ info: stat) { device = UInt64(info.st_dev); inode = UInt64(info.st_ino) }
     }
+}
 
-    private static func walk(_ directory: String, imagesOnly: Bool, walked: inout Set<DirectoryIdentity>, into files: inout [String],
-                             problem: (String, String) -> Void) {
-        guard let info = status(of: directory), walked.insert(DirectoryIdentity(info)).inserted else { return }
-        guard let names = entries(of: directory, problem: problem) else { return }
-        for name in names.sorted() {
-            let path = (directory as NSString).appendingPathComponent(name)
-            // A link that leads nowhere is no input.
-            guard let info = status(of: path) else { continue }
-            if info.st_mode & S_IFMT == S_IFDIR {
-                walk(path, imagesOnly: imagesOnly, walked: &walked, into: &files, problem: problem)
-            } else if let kind = FileContents.nonRegularKind(info.st_mode) {
-                if !name.hasPrefix(".") { problem(path, "is \(kind), not a regular file; skipped") }
-            } else if imagesOnly ? startsLikeAnImage(path) : !name.hasPrefix(".") {
-                files.append(path)
+public enum InputList {
+    /// Every input `operands` stand for, at once (see `InputWalk`).
+    public static func expand(_ operands: [String], problem: (String, String) -> Void) -> [ClassifierInput] {
+        withoutActuallyEscaping(problem) { Array(InputWalk(operands, problem: $0)) }
+    }
+
+    /// The image files below `directory` (or, with `imagesOnly` false, every file whose name does
+    /// not start with a dot), recursively, in walk order; what is neither a directory nor a
+    /// regular file (a FIFO, a device) goes to `problem`, unread.
+    static func files(under directory: String, imagesOnly: Bool = true, problem: (String, String) -> Void) -> [String] {
+        withoutActuallyEscaping(problem) { problem in
+            InputWalk([directory], listed: nil, imagesOnly: imagesOnly, reportsEmptyOperands: false, problem: problem).compactMap { input in
+                if case .file(let path) = input.source { path } else { nil }
             }
         }
     }
 
     /// What `stat` says of `path` (following links), or nil if it cannot.
-    private static func status(of path: String) -> stat? {
+    static func status(of path: String) -> stat? {
         var info = stat()
         return PathName.withCString(path) { stat($0, &info) } == 0 ? info : nil
     }
 
     /// The names in `directory`, those that are not UTF-8 carried byte for byte (`PathName`).
-    private static func entries(of directory: String, problem: (String, String) -> Void) -> [String]? {
+    static func entries(of directory: String, problem: (String, String) -> Void) -> [String]? {
         guard let stream = PathName.withCString(directory, { opendir($0) }) else {
             problem(directory, "cannot list the directory (\(String(cString: strerror(errno)).lowercased()))")
             return nil
@@ -101,7 +151,7 @@ public enum InputList {
         return names
     }
 
-    private static func startsLikeAnImage(_ path: String) -> Bool {
+    static func startsLikeAnImage(_ path: String) -> Bool {
         let fd = PathName.withCString(path) { open($0, O_RDONLY | O_NONBLOCK) }
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -120,9 +170,10 @@ public enum InputList {
         }
     }
 
-    /// The `part`-th (1-based) of `parts` shares of `inputs`: every input whose position modulo
-    /// `parts` is `part − 1`, so shards are disjoint, cover everything and balance.
-    public static func shard<T>(_ inputs: [T], part: Int, of parts: Int) -> [T] {
-        inputs.enumerated().filter { $0.offset % parts == part - 1 }.map(\.element)
+    /// The `part`-th (1-based) of `parts` shares of `inputs`, taken as they come: every input
+    /// whose position modulo `parts` is `part − 1`, so shards are disjoint, cover everything and
+    /// balance.
+    public static func shard<Inputs: Sequence>(_ inputs: Inputs, part: Int, of parts: Int) -> some Sequence<Inputs.Element> {
+        inputs.enumerated().lazy.filter { $0.offset % parts == part - 1 }.map(\.element)
     }
 }

@@ -47,11 +47,13 @@ public struct PredictionFormatter: Sendable {
 
     static let leadingColumns = ["path", "class", "probability", "low_confidence"]
 
+    private static let uncertainNote = "  [low confidence]", unusualNote = "  [low confidence: unlike the training images]"
+
     /// Why the text format doubts an answer, if it does.
     private static func doubt(_ p: Prediction) -> String {
         switch (p.uncertain, p.unusual) {
-        case (_, true): "  [low confidence: unlike the training images]"
-        case (true, false): "  [low confidence]"
+        case (_, true): unusualNote
+        case (true, false): uncertainNote
         case (false, false): ""
         }
     }
@@ -95,4 +97,110 @@ public struct PredictionFormatter: Sendable {
     }
 
     private func jsonString(_ text: String) -> String { "\"" + Self.escape(text, json: true) + "\"" }
+
+    /// A name exactly as this format writes it in a result (escaped, quoted), to match results read back.
+    public func writtenPath(_ name: String) -> String {
+        switch format {
+        case .text: Self.escaped(name)
+        case .tsv: tsvField(name)
+        case .csv: csvField(name)
+        case .json: jsonString(name)
+        }
+    }
+
+    /// The results an output of this format holds, read back: each whole result's path as
+    /// written (see `writtenPath`), and how many bytes the whole results (and the header) take —
+    /// what follows is a result cut off by a killed run. Nil when the bytes are not this format's
+    /// output (another format, another model's classes).
+    public func writtenPaths(in output: [UInt8]) -> (paths: [String], wholeLength: Int)? {
+        var paths: [String] = []
+        var start = 0
+        if let header {
+            let line = Array(header.utf8) + [UInt8(ascii: "\n")]
+            if output.isEmpty { return ([], 0) }
+            guard output.starts(with: line.prefix(output.count)) else { return nil }
+            guard output.count >= line.count else { return ([], 0) }
+            start = line.count
+        }
+        while let end = recordEnd(in: output, from: start) {
+            let record = String(decoding: output[start..<end], as: UTF8.self)
+            guard let path = path(ofRecord: record) else { return nil }
+            paths.append(path)
+            start = end + 1
+        }
+        return (paths, start)
+    }
+
+    /// Whether `text` is what the text format writes after a name: classes with four-decimal
+    /// probabilities, comma-separated, then the doubt, if any.
+    private func isRanking(_ text: Substring) -> Bool {
+        var rest = text
+        while true {
+            guard let name = classNames.first(where: { rest.hasPrefix($0 + " ") }) else { return false }
+            rest = rest.dropFirst(name.count + 1)
+            let number = rest.prefix(6)
+            guard number.count == 6, number.enumerated().allSatisfy({ $0.offset == 1 ? $0.element == "." : $0.element.isASCII && $0.element.isNumber })
+            else { return false }
+            rest = rest.dropFirst(6)
+            if rest.hasPrefix(", ") { rest = rest.dropFirst(2); continue }
+            return rest.isEmpty || rest == Self.uncertainNote || rest == Self.unusualNote
+        }
+    }
+
+    /// The index of the newline that ends the record starting at `start`, if it is there: in CSV
+    /// a quoted field may hold newlines of its own.
+    private func recordEnd(in output: [UInt8], from start: Int) -> Int? {
+        var quoted = false
+        for i in start..<output.count {
+            switch output[i] {
+            case UInt8(ascii: "\"") where format == .csv: quoted.toggle()
+            case UInt8(ascii: "\n") where !quoted: return i
+            default: break
+            }
+        }
+        return nil
+    }
+
+    /// The path of one result as written, or nil if the record is not a result of this format.
+    private func path(ofRecord record: String) -> String? {
+        switch format {
+        case .text:
+            // "PATH: Class 0.1234, Class 0.0123  [low confidence]": the first ": " after which
+            // the rest is exactly such a ranking (a name may hold ": " too).
+            var search = record.startIndex
+            while let colon = record.range(of: ": ", range: search..<record.endIndex) {
+                if isRanking(record[colon.upperBound...]) { return String(record[..<colon.lowerBound]) }
+                search = colon.upperBound
+            }
+            return nil
+        case .tsv:
+            let fields = record.split(separator: "\t", omittingEmptySubsequences: false)
+            return fields.count == Self.leadingColumns.count + classNames.count ? String(fields[0]) : nil
+        case .csv:
+            // The first field: quoted (quotes doubled inside) or up to the first comma.
+            if record.hasPrefix("\"") {
+                var index = record.index(after: record.startIndex)
+                while let quote = record[index...].firstIndex(of: "\"") {
+                    let next = record.index(after: quote)
+                    if next < record.endIndex && record[next] == "\"" { index = record.index(after: next); continue }
+                    return next < record.endIndex && record[next] == "," ? String(record[..<next]) : nil
+                }
+                return nil
+            }
+            return record.firstIndex(of: ",").map { String(record[..<$0]) }
+        case .json:
+            // {"path":"…", — the string ends at the first quote not escaped by a backslash.
+            let prefix = "{\"path\":\""
+            guard record.hasPrefix(prefix), record.hasSuffix("}") else { return nil }
+            var escaped = false
+            for index in record.indices[record.index(record.startIndex, offsetBy: prefix.count)...] {
+                if escaped { escaped = false; continue }
+                if record[index] == "\\" { escaped = true; continue }
+                if record[index] == "\"" {
+                    return String(record[record.index(record.startIndex, offsetBy: prefix.count - 1)...index])
+                }
+            }
+            return nil
+        }
+    }
 }

@@ -19,13 +19,18 @@ struct Classify: ParsableCommand {
             segmentation found. A photo in which it finds nothing goes the gray way (background \
             plane, noise floor, trim) and its answer is flagged.
 
-            Inputs are files, directories (every PNG and JPEG below them, found by content, in \
-            sorted order) and - for image bytes on standard input. Results come out in input order. \
+            Inputs are files, directories (every PNG and JPEG below them, found by content; each \
+            directory's entries in sorted order, depth first, classified while the walk goes on, \
+            so memory does not grow with the number of files) and - for image bytes on standard \
+            input. Results come out in input order. \
             A file that cannot be read or decoded is reported on stderr as \
             "cnnclassify: PATH: reason" and the others are still classified; the exit status is \
             then 1 (0 when all succeeded, 2 for usage errors or an unusable model).
 
-            Probabilities are calibrated on validation images. An answer whose top probability             is below 0.5, or whose input is unlike the training images (its logits' free energy             is above that of 99% of validation images), is flagged: "[low confidence]" in text,             low_confidence true in TSV, CSV and JSON.
+            Probabilities are calibrated on validation images. An answer whose top probability \
+            is below 0.5, or whose input is unlike the training images (its logits' free energy \
+            is above that of 99% of validation images), is flagged: "[low confidence]" in text, \
+            low_confidence true in TSV, CSV and JSON.
 
             Examples:
               cnnclassify shirt.png
@@ -53,6 +58,13 @@ struct Classify: ParsableCommand {
 
     @Option(help: "Output: text, tsv, csv or json (one JSON object per line).")
     var format: FormatChoice = .text
+
+    @Option(help: ArgumentHelp("Write the results to this file instead of standard output, each batch as soon as it is known, in whole lines.",
+                               valueName: "file"))
+    var output: String?
+
+    @Flag(help: "With --output: keep the results the file holds (from a run that was stopped) and classify only the inputs it does not hold yet.")
+    var resume = false
 
     @Option(help: "With text output: list the K most probable classes.")
     var top: Int = 1
@@ -114,6 +126,7 @@ struct Classify: ParsableCommand {
         if threads < 1 || batchSize < 1 || maxPixels < 1 || maxBytes < 1 {
             throw ValidationError("--threads, --batch-size, --max-pixels and --max-bytes must be positive")
         }
+        if resume && output == nil { throw ValidationError("--resume needs --output FILE: the results to resume") }
         if filesFrom == "-" && inputs.contains("-") {
             throw ValidationError("standard input cannot hold both the list of paths and an image")
         }
@@ -129,12 +142,7 @@ struct Classify: ParsableCommand {
                 throw CommandFailure(message: "\(directory): cannot create the directory (\(FileProblem.describe(error)))")
             }
         }
-        var failures = 0
-        let reportProblem = { (path: String, reason: String) in
-            failures += 1
-            printError("\(PredictionFormatter.escaped(path)): \(reason)")
-        }
-        var all = InputList.expand(inputs, problem: reportProblem)
+        var listed: [String] = []
         if let filesFrom {
             let list: Data
             do throws(FileProblem) {
@@ -142,11 +150,18 @@ struct Classify: ParsableCommand {
             } catch {
                 throw CommandFailure(message: "\(error.path): cannot read the list of paths (\(error.reason))")
             }
-            // Listed paths are files, as with tar -T: a directory there is reported, not walked.
-            all += InputList.expand(InputList.paths(fromList: list, nulSeparated: nulSeparated), expandingDirectories: false,
-                                    problem: reportProblem)
+            listed = InputList.paths(fromList: list, nulSeparated: nulSeparated)
         }
-        if let shard { all = InputList.shard(all, part: shard.part, of: shard.parts) }
+        var failures = 0
+        var standardOutput = OutputBuffer()
+        let reportProblem = { (path: String, reason: String) in
+            failures += 1
+            standardOutput.flush()
+            printError("\(PredictionFormatter.escaped(path)): \(reason)")
+        }
+        // Classified while the tree is walked; listed paths are files, as with tar -T.
+        let walk = InputWalk(inputs, listed: AnyIterator(listed.makeIterator()), problem: reportProblem)
+        var all: AnySequence<ClassifierInput> = shard.map { AnySequence(InputList.shard(walk, part: $0.part, of: $0.parts)) } ?? AnySequence(walk)
 
         let pipeline = ClassificationPipeline(network: try contents.network.foldingBatchNormalisation(), header: contents.header)
         pipeline.decoder.maxPixels = maxPixels
@@ -161,17 +176,30 @@ struct Classify: ParsableCommand {
         let formatter = PredictionFormatter(format: PredictionFormatter.Format(rawValue: format.rawValue)!,
                                             classNames: contents.header.classNames,
                                             top: self.all ? contents.header.classNames.count : top)
-        var output = OutputBuffer()
-        if let header = formatter.header { output.line(header) }
-        pipeline.run(all) { _, outcome in
-            switch outcome {
-            case .classified(let prediction): output.line(formatter.line(prediction))
-            case .failed(let input, let reason):
-                output.flush()
-                reportProblem(input.name, reason)
-            }
+        let results: ResultFile?
+        do throws(FileProblem) {
+            results = try output.map { path throws(FileProblem) in try ResultFile(path: path, formatter: formatter, resuming: resume) }
+        } catch {
+            throw CommandFailure(message: error.description)
         }
-        output.flush()
+        if let results {
+            if resume { printError("\(PredictionFormatter.escaped(results.path)): resuming after the \(results.resumedCount) results it holds") }
+            all = AnySequence(all.lazy.filter { !results.holds($0) })
+        } else if let header = formatter.header {
+            standardOutput.line(header)
+        }
+        var writeFailure: FileProblem?
+        pipeline.run(all, report: { _, outcome in
+            switch outcome {
+            case .classified(let prediction):
+                if let results { results.append(formatter.line(prediction)) } else { standardOutput.line(formatter.line(prediction)) }
+            case .failed(let input, let reason): reportProblem(input.name, reason)
+            }
+        }, afterEachWindow: {
+            do throws(FileProblem) { try results?.flush() } catch { writeFailure = writeFailure ?? error }
+        })
+        standardOutput.flush()
+        if let writeFailure { throw CommandFailure(message: writeFailure.description, exitCode: 1) }
         if failures > 0 { throw ExitCode(1) }
     }
 }

@@ -175,6 +175,13 @@ final class ClassifyCLITests: XCTestCase {
         for word in ["--format", "--files-from", "--shard", "--save-input", "--save-mask", "--explain", "--invert", "--preprocess", "--max-pixels", "low confidence", "Examples"] {
             XCTAssertTrue(help.stdout.contains(word), "classify help lacks \(word)")
         }
+        // Prose paragraphs (unindented, before USAGE) never hold a run of spaces: a lost line
+        // continuation in a multi-line string leaves the next line's indentation in the text.
+        for command in ["classify", "train", "evaluate", "info", "benchmark"] {
+            let text = try CNNClassifyBinary.run([command, "--help"]).stdout
+            let prose = text.components(separatedBy: "USAGE:")[0].split(separator: "\n").filter { !$0.hasPrefix(" ") }
+            for line in prose { XCTAssertFalse(line.contains("   "), "\(command) --help: \(line)") }
+        }
     }
 
     /// The committed samples, classified by the shipped model as the table in Samples/README.md

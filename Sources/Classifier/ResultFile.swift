@@ -1,0 +1,84 @@
+import CNN
+import Foundation
+
+/// `classify --output FILE`: results appended as they are known, in whole lines, so that a run
+/// killed at any moment leaves every result it finished and at most one cut-off line, which a
+/// resumed run removes before it appends the rest. Resuming (`--resume`) reads what the file
+/// holds and skips the inputs already there: the file then ends as an uninterrupted run's would.
+public final class ResultFile {
+    public let path: String
+    private let formatter: PredictionFormatter
+    private let fd: Int32
+    private var pending: [UInt8] = []
+    /// The written paths already in the file, hashed (16 bytes a result, not the path itself).
+    private var done = Set<PathDigest>()
+    /// How many results the file held when resumed.
+    public private(set) var resumedCount = 0
+
+    /// Opens `path` for `formatter`'s results: afresh (emptied, with the format's header), or,
+    /// with `resuming`, as it is, skipping what it holds. Throws when it cannot be written, or
+    /// when resuming a file that is not this format's output.
+    public init(path: String, formatter: PredictionFormatter, resuming: Bool) throws(FileProblem) {
+        self.path = path
+        self.formatter = formatter
+        var existing: [UInt8] = []
+        var info = stat()
+        if resuming, PathName.withCString(path, { stat($0, &info) }) == 0 { existing = try FileContents.read(path) }
+        guard let recorded = formatter.writtenPaths(in: existing) else {
+            throw FileProblem(path: path, reason: "does not hold \(formatter.format.rawValue) results of this model's classes; "
+                              + "resume with the --format it was written in, or write to a new file")
+        }
+        let flags = O_WRONLY | O_CREAT | (resuming ? 0 : O_TRUNC)
+        fd = PathName.withCString(path) { open($0, flags, 0o644) }
+        guard fd >= 0 else { throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(errno)).lowercased()))") }
+        // Whatever follows the last whole result is a line cut off by a killed run.
+        guard ftruncate(fd, off_t(recorded.wholeLength)) == 0, lseek(fd, 0, SEEK_END) >= 0 else {
+            let reason = String(cString: strerror(errno)).lowercased()
+            close(fd)
+            throw FileProblem(path: path, reason: "cannot be written (\(reason))")
+        }
+        for written in recorded.paths { done.insert(PathDigest(written)) }
+        resumedCount = recorded.paths.count
+        if recorded.wholeLength == 0, let header = formatter.header { pending = Array(header.utf8) + [UInt8(ascii: "\n")] }
+    }
+
+    deinit { close(fd) }
+
+    /// Whether the file holds a result for `input` already.
+    public func holds(_ input: ClassifierInput) -> Bool {
+        !done.isEmpty && done.contains(PathDigest(formatter.writtenPath(input.name)))
+    }
+
+    /// Adds one result line, written at the next `flush`.
+    public func append(_ line: String) {
+        pending += Array(line.utf8)
+        pending.append(UInt8(ascii: "\n"))
+    }
+
+    /// Writes the lines appended so far, whole.
+    public func flush() throws(FileProblem) {
+        var offset = 0
+        while offset < pending.count {
+            let written = pending.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(errno)).lowercased()))")
+            }
+            offset += written
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Two independent 64-bit FNV-1a hashes of a written path: a million results take 16 MB
+    /// rather than their paths, and a false match needs a 128-bit collision.
+    private struct PathDigest: Hashable {
+        var low: UInt64 = 0xcbf2_9ce4_8422_2325, high: UInt64 = 0x84222325_cbf29ce4
+
+        init(_ text: String) {
+            for byte in text.utf8 {
+                low = (low ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+                high = (high ^ UInt64(byte ^ 0x5c)) &* 0x0000_0100_0000_01b3
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Classifier
+import Foundation
+import TestSupport
+import XCTest
+
+/// The folder walk hands out inputs as it goes: in a fixed order, images known by their bytes,
+/// each directory listed only when the walk reaches it.
+final class InputWalkTests: XCTestCase {
+    private var work: TemporaryDirectory!
+    private let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    override func setUp() { work = TemporaryDirectory() }
+    override func tearDown() { work.remove() }
+
+    private func make(_ relative: String, image: Bool = true) throws {
+        let path = work.file(relative)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(image ? png : Array("not an image".utf8)).write(to: URL(fileURLWithPath: path))
+    }
+
+    private func names(_ inputs: some Sequence<ClassifierInput>) -> [String] {
+        inputs.map { String($0.name.dropFirst(work.path.count + 1)) }
+    }
+
+    func testDepthFirstEachDirectorySortedImagesKnownByTheirBytes() throws {
+        for file in ["b/2.png", "b/10.png", "a.png", "c/d/e.jpg", "c/0.txt"] { try make(file) }
+        try make("b/readme.png", image: false)
+        var problems: [String] = []
+        let inputs = InputList.expand([work.path]) { problems.append("\($0): \($1)") }
+        XCTAssertEqual(names(inputs), ["a.png", "b/10.png", "b/2.png", "c/0.txt", "c/d/e.jpg"])
+        XCTAssertEqual(problems, [])
+    }
+
+    func testADirectoryIsListedWhenTheWalkReachesItNotBefore() throws {
+        try make("a/1.png")
+        try FileManager.default.createDirectory(atPath: work.file("b"), withIntermediateDirectories: false)
+        try make("c/1.png")
+        var walk = InputWalk([work.path]) { path, reason in XCTFail("\(path): \(reason)") }
+        XCTAssertEqual(walk.next().map { names([$0]) }, ["a/1.png"])
+        // Made after the walk began: files in directories not reached yet are seen, one in a
+        // directory already listed is not.
+        try make("a/2.png")
+        try make("b/1.png")
+        try make("c/2.png")
+        XCTAssertEqual(names(IteratorSequence(walk)), ["b/1.png", "c/1.png", "c/2.png"])
+    }
+
+    func testAnEmptyFolderIsReportedWhenItsWalkEndsAndListedPathsAreNotWalked() throws {
+        try make("empty/notes.txt", image: false)
+        try make("full/1.png")
+        var problems: [String] = []
+        let walk = InputWalk([work.file("empty"), work.file("full"), "-"], listed: AnyIterator([work.file("full")].makeIterator())) {
+            problems.append("\($0): \($1)")
+        }
+        let inputs = Array(walk)
+        XCTAssertEqual(inputs.map(\.name), [work.file("full/1.png"), "-", work.file("full")], "the listed directory is an input, not walked")
+        XCTAssertEqual(problems, ["\(work.file("empty")): holds no PNG or JPEG file"])
+    }
+
+    func testShardsTakeEveryNthAsTheyCome() {
+        XCTAssertEqual(Array(InputList.shard(1...10, part: 2, of: 3)), [2, 5, 8])
+        XCTAssertEqual(Array(InputList.shard(1...10, part: 1, of: 1)), Array(1...10))
+    }
+}
