@@ -170,10 +170,4 @@ public enum InputList {
         }
     }
 
-    /// The `part`-th (1-based) of `parts` shares of `inputs`, taken as they come: every input
-    /// whose position modulo `parts` is `part − 1`, so shards are disjoint, cover everything and
-    /// balance.
-    public static func shard<Inputs: Sequence>(_ inputs: Inputs, part: Int, of parts: Int) -> some Sequence<Inputs.Element> {
-        inputs.enumerated().lazy.filter { $0.offset % parts == part - 1 }.map(\.element)
-    }
 }

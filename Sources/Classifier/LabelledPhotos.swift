@@ -19,11 +19,7 @@ public struct LabelledPhotos: Sendable {
         /// place), so that the split is the same wherever the tree is copied: the FNV-1a 64-bit
         /// hash of the name's UTF-8 bytes, even for `tune`, odd for `measure`.
         public static func of(fileName: String) -> Part {
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in fileName.utf8 {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x0000_0100_0000_01b3
-            }
+            let hash = FNV1a.hash(fileName.utf8)
             return hash % 2 == 0 ? .tune : .measure
         }
 

@@ -69,16 +69,14 @@ public final class ResultFile {
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// Two independent 64-bit FNV-1a hashes of a written path: a million results take 16 MB
-    /// rather than their paths, and a false match needs a 128-bit collision.
+    /// Two 64-bit FNV-1a hashes of a written path from different starting points: a million
+    /// results take 16 MB rather than their paths, and a false match needs both to collide.
     private struct PathDigest: Hashable {
-        var low: UInt64 = 0xcbf2_9ce4_8422_2325, high: UInt64 = 0x84222325_cbf29ce4
+        var low: UInt64, high: UInt64
 
         init(_ text: String) {
-            for byte in text.utf8 {
-                low = (low ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-                high = (high ^ UInt64(byte ^ 0x5c)) &* 0x0000_0100_0000_01b3
-            }
+            low = FNV1a.hash(text.utf8)
+            high = FNV1a.hash(text.utf8, basis: low ^ 0x9e37_79b9_7f4a_7c15)
         }
     }
 }

@@ -40,6 +40,7 @@ struct Classify: ParsableCommand {
               cnnclassify --format tsv photos/ | sort -t$'\\t' -k3 -g   # least sure first
               cnnclassify - < shoe.jpg
               ls *.png | cnnclassify --files-from - --shard 2/4      # the second quarter
+              cnnclassify --shard auto --output part-$SLURM_ARRAY_TASK_ID.tsv --format tsv big/   # in a Slurm array
               cnnclassify --explain why/ shoe.jpg                  # why/00001-shoe.png: input and heatmap
             """
     )
@@ -53,8 +54,15 @@ struct Classify: ParsableCommand {
     @Flag(name: [.customShort("0"), .customLong("null")], help: "With --files-from: paths are separated by NUL bytes (find -print0).")
     var nulSeparated = false
 
-    @Option(help: ArgumentHelp("Classify only the K-th of N shares of the inputs (1 ≤ K ≤ N).", valueName: "K/N"))
-    var shard: Shard?
+    @Option(help: ArgumentHelp("Classify only the K-th of N shares of the inputs (1 ≤ K ≤ N); auto takes K and N from a Slurm job array, a Kubernetes Indexed Job or GNU parallel.",
+                               valueName: "K/N|auto"))
+    var shard: ShardChoice?
+
+    @Option(help: "With --shard auto: the number of shards, where the launcher does not say it (Kubernetes, GNU parallel).")
+    var shards: Int?
+
+    @Option(help: "Shares by position (every N-th input: balanced) or by a hash of the path (a file keeps its shard whatever is added).")
+    var shardBy: Shard.Split = .position
 
     @Option(help: "Output: text, tsv, csv or json (one JSON object per line).")
     var format: FormatChoice = .text
@@ -108,13 +116,14 @@ struct Classify: ParsableCommand {
     enum PolarityChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
     enum ModeChoice: String, ExpressibleByArgument, CaseIterable { case fashion, none }
 
-    struct Shard: ExpressibleByArgument {
-        var part: Int, parts: Int
+    /// `--shard K/N` or `--shard auto`.
+    enum ShardChoice: ExpressibleByArgument, Equatable {
+        case fixed(part: Int, parts: Int), auto
         init?(argument: String) {
+            if argument == "auto" { self = .auto; return }
             let pieces = argument.split(separator: "/")
             guard pieces.count == 2, let k = Int(pieces[0]), let n = Int(pieces[1]), n >= 1, k >= 1, k <= n else { return nil }
-            part = k
-            parts = n
+            self = .fixed(part: k, parts: n)
         }
     }
 
@@ -126,9 +135,28 @@ struct Classify: ParsableCommand {
         if threads < 1 || batchSize < 1 || maxPixels < 1 || maxBytes < 1 {
             throw ValidationError("--threads, --batch-size, --max-pixels and --max-bytes must be positive")
         }
+        if shards != nil && shard != .auto { throw ValidationError("--shards goes with --shard auto") }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
         if resume && output == nil { throw ValidationError("--resume needs --output FILE: the results to resume") }
         if filesFrom == "-" && inputs.contains("-") {
             throw ValidationError("standard input cannot hold both the list of paths and an image")
+        }
+    }
+
+    /// The shard to classify, if any; for auto, said on stderr with the variables it came from.
+    private func selectedShard() throws -> Shard? {
+        switch shard {
+        case nil: return nil
+        case .fixed(let part, let parts): return Shard(part: part, of: parts, split: shardBy)
+        case .auto:
+            do throws(ShardError) {
+                var (found, source) = try Shard.fromEnvironment(ProcessInfo.processInfo.environment, count: shards)
+                found.split = shardBy
+                printError("shard \(found.part)/\(found.parts) (\(source))")
+                return found
+            } catch {
+                throw CommandFailure(message: "--shard auto: \(error)")
+            }
         }
     }
 
@@ -161,7 +189,8 @@ struct Classify: ParsableCommand {
         }
         // Classified while the tree is walked; listed paths are files, as with tar -T.
         let walk = InputWalk(inputs, listed: AnyIterator(listed.makeIterator()), problem: reportProblem)
-        var all: AnySequence<ClassifierInput> = shard.map { AnySequence(InputList.shard(walk, part: $0.part, of: $0.parts)) } ?? AnySequence(walk)
+        var all = AnySequence(walk)
+        if let shard = try selectedShard() { all = AnySequence(shard.select(walk)) }
 
         let pipeline = ClassificationPipeline(network: try contents.network.foldingBatchNormalisation(), header: contents.header)
         pipeline.decoder.maxPixels = maxPixels
@@ -220,3 +249,5 @@ struct OutputBuffer {
         pending.removeAll(keepingCapacity: true)
     }
 }
+
+extension Shard.Split: ExpressibleByArgument {}

@@ -57,8 +57,36 @@ final class InputWalkTests: XCTestCase {
         XCTAssertEqual(problems, ["\(work.file("empty")): holds no PNG or JPEG file"])
     }
 
-    func testShardsTakeEveryNthAsTheyCome() {
-        XCTAssertEqual(Array(InputList.shard(1...10, part: 2, of: 3)), [2, 5, 8])
-        XCTAssertEqual(Array(InputList.shard(1...10, part: 1, of: 1)), Array(1...10))
+    func testShardsByPositionAndByHashAreDisjointAndCoverEverything() {
+        let inputs = (1...200).map { ClassifierInput.file("dir/\($0).png") }
+        XCTAssertEqual(Shard(part: 2, of: 3).select(inputs).map(\.name), stride(from: 2, through: 200, by: 3).map { "dir/\($0).png" })
+        for split in Shard.Split.allCases {
+            let shares = (1...4).map { Set(Shard(part: $0, of: 4, split: split).select(inputs).map(\.name)) }
+            XCTAssertEqual(shares.reduce(0) { $0 + $1.count }, 200, "\(split): each input once")
+            XCTAssertEqual(shares.reduce(Set()) { $0.union($1) }, Set(inputs.map(\.name)))
+            XCTAssertTrue(shares.allSatisfy { $0.count > 30 }, "\(split): \(shares.map(\.count))")
+        }
+        // By hash, a file keeps its shard when others are added before it.
+        let more = [ClassifierInput.file("dir/0a.png"), .file("dir/0b.png")] + inputs
+        XCTAssertEqual(Set(Shard(part: 3, of: 4, split: .hash).select(more).map(\.name)).subtracting(["dir/0a.png", "dir/0b.png"]),
+                       Set(Shard(part: 3, of: 4, split: .hash).select(inputs).map(\.name)))
+    }
+
+    func testShardAutoReadsEachLauncher() throws {
+        func shard(_ environment: [String: String], count: Int? = nil) throws -> [Int] {
+            let found = try Shard.fromEnvironment(environment, count: count).shard
+            return [found.part, found.parts]
+        }
+        XCTAssertEqual(try shard(["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_COUNT": "4"]), [2, 4])
+        XCTAssertEqual(try shard(["SLURM_ARRAY_TASK_ID": "20", "SLURM_ARRAY_TASK_MIN": "10", "SLURM_ARRAY_TASK_STEP": "5",
+                                  "SLURM_ARRAY_TASK_COUNT": "3"]), [3, 3])
+        XCTAssertEqual(try shard(["JOB_COMPLETION_INDEX": "0"], count: 8), [1, 8])
+        XCTAssertEqual(try shard(["PARALLEL_SEQ": "3"], count: 3), [3, 3])
+        for (environment, count, words) in [([String: String](), nil as Int?, "no launcher"), (["JOB_COMPLETION_INDEX": "2"], nil, "--shards N"),
+                                            (["PARALLEL_SEQ": "4"], 3, "not one of 1…3"), (["SLURM_ARRAY_TASK_ID": "x"], nil, "not a number")] {
+            XCTAssertThrowsError(try Shard.fromEnvironment(environment, count: count)) { error in
+                XCTAssertTrue("\(error)".contains(words), "\(error)")
+            }
+        }
     }
 }
