@@ -74,6 +74,9 @@ struct Classify: ParsableCommand {
     @Flag(help: "With --output: keep the results the file holds (from a run that was stopped) and classify only the inputs it does not hold yet.")
     var resume = false
 
+    @Flag(help: "Show files done, files/s and an ETA on stderr even when it is not a terminal (on a terminal it is shown anyway).")
+    var progress = false
+
     @Option(help: "With text output: list the K most probable classes.")
     var top: Int = 1
 
@@ -143,6 +146,21 @@ struct Classify: ParsableCommand {
         }
     }
 
+    /// How many inputs there will be, when that is known before the walk: files and a list, no
+    /// folder, no share by hash, nothing skipped by --resume.
+    private func knownTotal(listed: Int) -> Int? {
+        var isDirectory: ObjCBool = false
+        guard !resume, shardBy == .position,
+              !inputs.contains(where: { FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue })
+        else { return nil }
+        let count = inputs.count + listed
+        switch shard {
+        case nil: return count
+        case .fixed(let part, let parts): return count / parts + (part <= count % parts ? 1 : 0)
+        case .auto: return nil
+        }
+    }
+
     /// The shard to classify, if any; for auto, said on stderr with the variables it came from.
     private func selectedShard() throws -> Shard? {
         switch shard {
@@ -182,9 +200,11 @@ struct Classify: ParsableCommand {
         }
         var failures = 0
         var standardOutput = OutputBuffer()
+        let progressLine = BatchProgress(forced: progress, total: knownTotal(listed: listed.count))
         let reportProblem = { (path: String, reason: String) in
             failures += 1
             standardOutput.flush()
+            progressLine.clear()
             printError("\(PredictionFormatter.escaped(path)): \(reason)")
         }
         // Classified while the tree is walked; listed paths are files, as with tar -T.
@@ -224,10 +244,13 @@ struct Classify: ParsableCommand {
                 if let results { results.append(formatter.line(prediction)) } else { standardOutput.line(formatter.line(prediction)) }
             case .failed(let input, let reason): reportProblem(input.name, reason)
             }
+            progressLine.count()
         }, afterEachWindow: {
+            progressLine.draw()
             do throws(FileProblem) { try results?.flush() } catch { writeFailure = writeFailure ?? error }
         })
         standardOutput.flush()
+        progressLine.clear()
         if let writeFailure { throw CommandFailure(message: writeFailure.description, exitCode: 1) }
         if failures > 0 { throw ExitCode(1) }
     }

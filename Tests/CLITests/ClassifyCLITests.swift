@@ -28,6 +28,22 @@ final class ClassifyCLITests: XCTestCase {
         }
     }
 
+    func testProgressOnlyWhenAskedOutsideATerminal() throws {
+        let files = try writeImages(4, in: work.path)
+        let many = Array(repeating: files, count: 300).flatMap { $0 }
+        let quiet = try classify(["--batch-size", "16", "--threads", "1"] + many)
+        XCTAssertEqual(quiet.stderr, "", "no progress in a pipe unless asked")
+        let shown = try classify(["--progress", "--batch-size", "16", "--threads", "1"] + many)
+        XCTAssertEqual(shown.status, 0)
+        XCTAssertEqual(shown.stdout, quiet.stdout)
+        let lines = shown.stderr.split(separator: "\r").map { $0.replacingOccurrences(of: "\u{1B}[K", with: "") }.filter { !$0.isEmpty }
+        XCTAssertFalse(lines.isEmpty, "a 1,200-file run lasts more than a fifth of a second")
+        for line in lines {
+            XCTAssertNotNil(line.range(of: #"^[0-9,]+ of 1,200 files, [0-9,]+ files/s, ETA [0-9]+:[0-9]{2}$"#, options: .regularExpression), line)
+        }
+        XCTAssertTrue(shown.stderr.hasSuffix("\r\u{1B}[K"), "the line is cleared at the end")
+    }
+
     func testTextOutputIsOneLinePerImageInInputOrder() throws {
         let files = try writeImages(4, in: work.path)
         let order = [files[2], files[0], files[3], files[1]]
