@@ -40,7 +40,7 @@ struct Classify: ParsableCommand {
               cnnclassify --format tsv photos/ | sort -t$'\\t' -k3 -g   # least sure first
               cnnclassify - < shoe.jpg
               ls *.png | cnnclassify --files-from - --shard 2/4      # the second quarter
-              cnnclassify --shard auto --output part-$SLURM_ARRAY_TASK_ID.tsv --format tsv big/   # in a Slurm array
+              cnnclassify --shard auto --output part-$SLURM_ARRAY_TASK_ID.txt big/
               cnnclassify --explain why/ shoe.jpg                  # why/00001-shoe.png: input and heatmap
             """
     )
