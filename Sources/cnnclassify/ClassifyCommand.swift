@@ -232,7 +232,7 @@ struct Classify: ParsableCommand {
             throw CommandFailure(message: error.description)
         }
         if let results {
-            if resume { printError("\(PredictionFormatter.escaped(results.path)): resuming after the \(results.resumedCount) results it holds") }
+            if results.resumedCount > 0 { printError("\(PredictionFormatter.escaped(results.path)): resuming after the \(results.resumedCount) results it holds") }
             all = AnySequence(all.lazy.filter { !results.holds($0) })
         } else if let header = formatter.header {
             standardOutput.line(header)
