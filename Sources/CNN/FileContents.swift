@@ -10,15 +10,46 @@ public enum FileContents {
     public static let defaultLimit = 1 << 28
 
     public static func read(_ path: String, limit: Int = defaultLimit) throws(FileProblem) -> [UInt8] {
-        // Non-blocking, so that opening a FIFO returns at once instead of waiting for a writer.
+        let (fd, size) = try openRegularFile(path)
+        defer { close(fd) }
+        guard size <= limit else { throw FileProblem(path: path, reason: tooLarge(limit)) }
+        return try readAll(fd, name: path, limit: limit, expected: size)
+    }
+
+    /// A descriptor of `path` open for reading, and its size, if it is a regular file; the caller
+    /// closes it. Non-blocking, so that opening a FIFO returns at once instead of waiting for a
+    /// writer.
+    public static func openRegularFile(_ path: String) throws(FileProblem) -> (fd: Int32, size: Int) {
         let fd = PathName.withCString(path) { open($0, O_RDONLY | O_NONBLOCK) }
         guard fd >= 0 else { throw problem(path, errno) }
-        defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw problem(path, errno) }
-        if let kind = nonRegularKind(info.st_mode) { throw FileProblem(path: path, reason: "is \(kind), not a regular file") }
-        guard Int(info.st_size) <= limit else { throw FileProblem(path: path, reason: tooLarge(limit)) }
-        return try readAll(fd, name: path, limit: limit, expected: Int(info.st_size))
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw problem(path, code)
+        }
+        if let kind = nonRegularKind(info.st_mode) {
+            close(fd)
+            throw FileProblem(path: path, reason: "is \(kind), not a regular file")
+        }
+        return (fd, Int(info.st_size))
+    }
+
+    /// Reads what `fd` has next into `buffer` (at most `count` bytes), waiting for a slow pipe;
+    /// 0 at the end.
+    public static func readSome(_ fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, name: String) throws(FileProblem) -> Int {
+        while true {
+            let n = Foundation.read(fd, buffer, count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            if errno == EAGAIN {
+                // A non-blocking descriptor with nothing yet (standard input from a slow pipe): wait for it.
+                var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                _ = poll(&waiting, 1, -1)
+                continue
+            }
+            throw problem(name, errno)
+        }
     }
 
     /// Everything on standard input (a pipe, a file or a terminal), up to `limit` bytes.
@@ -50,17 +81,7 @@ public enum FileContents {
         bytes.reserveCapacity(min(expected, limit))
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN {
-                    // A non-blocking descriptor with nothing yet (standard input from a slow pipe): wait for it.
-                    var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                    _ = poll(&waiting, 1, -1)
-                    continue
-                }
-                throw problem(name, errno)
-            }
+            let n = try readSome(fd, into: &chunk, count: chunk.count, name: name)
             if n == 0 { return bytes }
             guard bytes.count + n <= limit else { throw FileProblem(path: name, reason: tooLarge(limit)) }
             bytes.append(contentsOf: chunk[0..<n])

@@ -159,15 +159,4 @@ public enum InputList {
         let count = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         return count > 0 && ImageDecoder.format(of: Array(head[0..<count])) != nil
     }
-
-    /// Paths listed one per line (or NUL-separated), skipping empty entries.
-    public static func paths(fromList contents: Data, nulSeparated: Bool) -> [String] {
-        let separator: UInt8 = nulSeparated ? 0 : UInt8(ascii: "\n")
-        return contents.split(separator: separator, omittingEmptySubsequences: true).compactMap { line in
-            var text = PathName.string(line)
-            if !nulSeparated && text.hasSuffix("\r") { text.removeLast() }
-            return text.isEmpty ? nil : text
-        }
-    }
-
 }

@@ -89,7 +89,7 @@ struct Classify: ParsableCommand {
     @Option(help: "Refuse images with more pixels than this (checked from the header).")
     var maxPixels: Int = ImageDecoder.defaultMaxPixels
 
-    @Option(help: "Refuse inputs, standard input and a --files-from list longer than this many bytes, unread.")
+    @Option(help: "Refuse inputs and image bytes on standard input longer than this many bytes, unread (a --files-from list is read as it is used, whatever its length).")
     var maxBytes: Int = FileContents.defaultLimit
 
     @Option(help: "Invert to a dark background: auto (when the border is light), always or never.")
@@ -146,14 +146,14 @@ struct Classify: ParsableCommand {
         }
     }
 
-    /// How many inputs there will be, when that is known before the walk: files and a list, no
-    /// folder, no share by hash, nothing skipped by --resume.
-    private func knownTotal(listed: Int) -> Int? {
+    /// How many inputs there will be, when that is known before the walk: files only, no folder
+    /// or list, no share by hash, nothing skipped by --resume.
+    private func knownTotal() -> Int? {
         var isDirectory: ObjCBool = false
-        guard !resume, shardBy == .position,
+        guard !resume, shardBy == .position, filesFrom == nil,
               !inputs.contains(where: { FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue })
         else { return nil }
-        let count = inputs.count + listed
+        let count = inputs.count
         switch shard {
         case nil: return count
         case .fixed(let part, let parts): return count / parts + (part <= count % parts ? 1 : 0)
@@ -188,27 +188,25 @@ struct Classify: ParsableCommand {
                 throw CommandFailure(message: "\(directory): cannot create the directory (\(FileProblem.describe(error)))")
             }
         }
-        var listed: [String] = []
-        if let filesFrom {
-            let list: Data
-            do throws(FileProblem) {
-                list = Data(filesFrom == "-" ? try FileContents.readStandardInput(limit: maxBytes) : try FileContents.read(filesFrom, limit: maxBytes))
-            } catch {
-                throw CommandFailure(message: "\(error.path): cannot read the list of paths (\(error.reason))")
-            }
-            listed = InputList.paths(fromList: list, nulSeparated: nulSeparated)
-        }
         var failures = 0
         var standardOutput = OutputBuffer()
-        let progressLine = BatchProgress(forced: progress, total: knownTotal(listed: listed.count))
+        let progressLine = BatchProgress(forced: progress, total: knownTotal())
         let reportProblem = { (path: String, reason: String) in
             failures += 1
             standardOutput.flush()
             progressLine.clear()
             printError("\(PredictionFormatter.escaped(path)): \(reason)")
         }
+        var listed: PathList?
+        if let filesFrom {
+            do throws(FileProblem) {
+                listed = try PathList(filesFrom, nulSeparated: nulSeparated, problem: reportProblem)
+            } catch {
+                throw CommandFailure(message: "\(error.path): cannot read the list of paths (\(error.reason))")
+            }
+        }
         // Classified while the tree is walked; listed paths are files, as with tar -T.
-        let walk = InputWalk(inputs, listed: AnyIterator(listed.makeIterator()), problem: reportProblem)
+        let walk = InputWalk(inputs, listed: listed.map { AnyIterator($0) }, problem: reportProblem)
         var all = AnySequence(walk)
         if let shard = try selectedShard() { all = AnySequence(shard.select(walk)) }
 
