@@ -58,7 +58,7 @@ struct Classify: ParsableCommand {
                                valueName: "K/N|auto"))
     var shard: ShardChoice?
 
-    @Option(help: "With --shard auto: the number of shards, where the launcher does not say it (Kubernetes, GNU parallel).")
+    @Option(help: ArgumentHelp("With --shard auto: the number of shards, where the launcher does not say it (Kubernetes, GNU parallel).", valueName: "N"))
     var shards: Int?
 
     @Option(help: "Shares by position (every N-th input: balanced) or by a hash of the path (a file keeps its shard whatever is added).")
