@@ -8,19 +8,7 @@ public enum AtomicFile {
         let temporary = temporaryPath(for: path)
         let fd = PathName.withCString(temporary) { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
         guard fd >= 0 else { throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(errno)).lowercased()))") }
-        var failure: Int32 = 0
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
+        var failure = FileContents.writeAll(fd, bytes) ?? 0
         if failure == 0 && fsync(fd) != 0 { failure = errno }
         close(fd)
         if failure == 0 && PathName.withCString(temporary, { from in PathName.withCString(path) { rename(from, $0) } }) != 0 { failure = errno }

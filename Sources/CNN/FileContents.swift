@@ -35,6 +35,22 @@ public enum FileContents {
         return (fd, Int(info.st_size))
     }
 
+    /// Writes all of `bytes` to `fd`, however many calls it takes; the error number if one failed.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return nil
+        }
+    }
+
     /// Reads what `fd` has next into `buffer` (at most `count` bytes), waiting for a slow pipe;
     /// 0 at the end.
     public static func readSome(_ fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, name: String) throws(FileProblem) -> Int {

@@ -57,14 +57,8 @@ public final class ResultFile {
 
     /// Writes the lines appended so far, whole.
     public func flush() throws(FileProblem) {
-        var offset = 0
-        while offset < pending.count {
-            let written = pending.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(errno)).lowercased()))")
-            }
-            offset += written
+        if let failure = FileContents.writeAll(fd, pending) {
+            throw FileProblem(path: path, reason: "cannot be written (\(String(cString: strerror(failure)).lowercased()))")
         }
         pending.removeAll(keepingCapacity: true)
     }
