@@ -108,29 +108,6 @@ public struct PredictionFormatter: Sendable {
         }
     }
 
-    /// The results an output of this format holds, read back: each whole result's path as
-    /// written (see `writtenPath`), and how many bytes the whole results (and the header) take —
-    /// what follows is a result cut off by a killed run. Nil when the bytes are not this format's
-    /// output (another format, another model's classes).
-    public func writtenPaths(in output: [UInt8]) -> (paths: [String], wholeLength: Int)? {
-        var paths: [String] = []
-        var start = 0
-        if let header {
-            let line = Array(header.utf8) + [UInt8(ascii: "\n")]
-            if output.isEmpty { return ([], 0) }
-            guard output.starts(with: line.prefix(output.count)) else { return nil }
-            guard output.count >= line.count else { return ([], 0) }
-            start = line.count
-        }
-        while let end = recordEnd(in: output, from: start) {
-            let record = String(decoding: output[start..<end], as: UTF8.self)
-            guard let path = path(ofRecord: record) else { return nil }
-            paths.append(path)
-            start = end + 1
-        }
-        return (paths, start)
-    }
-
     /// Whether `text` is what the text format writes after a name: classes with four-decimal
     /// probabilities, comma-separated, then the doubt, if any.
     private func isRanking(_ text: Substring) -> Bool {
@@ -147,58 +124,45 @@ public struct PredictionFormatter: Sendable {
         }
     }
 
-    /// The index of the newline that ends the record starting at `start`, if it is there: in CSV
-    /// a quoted field may hold newlines of its own.
-    private func recordEnd(in output: [UInt8], from start: Int) -> Int? {
-        var quoted = false
-        for i in start..<output.count {
-            switch output[i] {
-            case UInt8(ascii: "\"") where format == .csv: quoted.toggle()
-            case UInt8(ascii: "\n") where !quoted: return i
-            default: break
-            }
-        }
-        return nil
-    }
-
     /// The path of one result as written, or nil if the record is not a result of this format.
-    private func path(ofRecord record: String) -> String? {
+    /// Read from the bytes: every separator the formats use is ASCII, and resuming a run of
+    /// millions reads as many records.
+    func writtenPath(ofRecord record: [UInt8]) -> String? {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), tab = UInt8(ascii: "\t")
+        func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
         switch format {
         case .text:
             // "PATH: Class 0.1234, Class 0.0123  [low confidence]": the first ": " after which
             // the rest is exactly such a ranking (a name may hold ": " too).
-            var search = record.startIndex
-            while let colon = record.range(of: ": ", range: search..<record.endIndex) {
-                if isRanking(record[colon.upperBound...]) { return String(record[..<colon.lowerBound]) }
+            let line = text(record[...])
+            var search = line.startIndex
+            while let colon = line.range(of: ": ", range: search..<line.endIndex) {
+                if isRanking(line[colon.upperBound...]) { return String(line[..<colon.lowerBound]) }
                 search = colon.upperBound
             }
             return nil
         case .tsv:
-            let fields = record.split(separator: "\t", omittingEmptySubsequences: false)
-            return fields.count == Self.leadingColumns.count + classNames.count ? String(fields[0]) : nil
+            guard record.count(where: { $0 == tab }) == Self.leadingColumns.count + classNames.count - 1 else { return nil }
+            return text(record[..<record.firstIndex(of: tab)!])
         case .csv:
             // The first field: quoted (quotes doubled inside) or up to the first comma.
-            if record.hasPrefix("\"") {
-                var index = record.index(after: record.startIndex)
-                while let quote = record[index...].firstIndex(of: "\"") {
-                    let next = record.index(after: quote)
-                    if next < record.endIndex && record[next] == "\"" { index = record.index(after: next); continue }
-                    return next < record.endIndex && record[next] == "," ? String(record[..<next]) : nil
-                }
-                return nil
+            guard record.first == quote else { return record.firstIndex(of: comma).map { text(record[..<$0]) } }
+            var index = 1
+            while let end = record[index...].firstIndex(of: quote) {
+                let next = end + 1
+                if next < record.count && record[next] == quote { index = next + 1; continue }
+                return next < record.count && record[next] == comma ? text(record[..<next]) : nil
             }
-            return record.firstIndex(of: ",").map { String(record[..<$0]) }
+            return nil
         case .json:
             // {"path":"…", — the string ends at the first quote not escaped by a backslash.
-            let prefix = "{\"path\":\""
-            guard record.hasPrefix(prefix), record.hasSuffix("}") else { return nil }
+            let prefix = Array("{\"path\":\"".utf8)
+            guard record.starts(with: prefix), record.last == UInt8(ascii: "}") else { return nil }
             var escaped = false
-            for index in record.indices[record.index(record.startIndex, offsetBy: prefix.count)...] {
+            for index in prefix.count..<record.count {
                 if escaped { escaped = false; continue }
-                if record[index] == "\\" { escaped = true; continue }
-                if record[index] == "\"" {
-                    return String(record[record.index(record.startIndex, offsetBy: prefix.count - 1)...index])
-                }
+                if record[index] == UInt8(ascii: "\\") { escaped = true; continue }
+                if record[index] == quote { return text(record[(prefix.count - 1)...index]) }
             }
             return nil
         }

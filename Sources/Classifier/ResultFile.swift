@@ -21,10 +21,15 @@ public final class ResultFile {
     public init(path: String, formatter: PredictionFormatter, resuming: Bool) throws(FileProblem) {
         self.path = path
         self.formatter = formatter
-        var existing: [UInt8] = []
-        var info = stat()
-        if resuming, PathName.withCString(path, { stat($0, &info) }) == 0 { existing = try FileContents.read(path) }
-        guard let recorded = formatter.writtenPaths(in: existing) else {
+        var recorded = WrittenResults(formatter: formatter)
+        var info = stat(), done = Set<PathDigest>(), count = 0
+        if resuming, PathName.withCString(path, { stat($0, &info) }) == 0 {
+            try Self.read(path, into: &recorded) {
+                done.insert(PathDigest($0))
+                count += 1
+            }
+        }
+        guard recorded.isResults else {
             throw FileProblem(path: path, reason: "does not hold \(formatter.format.rawValue) results of this model's classes; "
                               + "resume with the --format it was written in, or write to a new file")
         }
@@ -37,12 +42,25 @@ public final class ResultFile {
             close(fd)
             throw FileProblem(path: path, reason: "cannot be written (\(reason))")
         }
-        for written in recorded.paths { done.insert(PathDigest(written)) }
-        resumedCount = recorded.paths.count
+        self.done = done
+        resumedCount = count
         if recorded.wholeLength == 0, let header = formatter.header { pending = Array(header.utf8) + [UInt8(ascii: "\n")] }
     }
 
     deinit { close(fd) }
+
+    /// Reads what the file at `path` holds a megabyte at a time, until it is found not to be results.
+    private static func read(_ path: String, into recorded: inout WrittenResults, found: (String) -> Void) throws(FileProblem) {
+        let (fd, _) = try FileContents.openRegularFile(path)
+        defer { close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
+        defer { buffer.deallocate() }
+        while recorded.isResults {
+            let count = try FileContents.readSome(fd, into: buffer.baseAddress!, count: buffer.count, name: path)
+            if count == 0 { return }
+            recorded.read(UnsafeRawBufferPointer(rebasing: buffer[..<count]), found: found)
+        }
+    }
 
     /// Whether the file holds a result for `input` already.
     public func holds(_ input: ClassifierInput) -> Bool {
@@ -63,8 +81,9 @@ public final class ResultFile {
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// Two 64-bit FNV-1a hashes of a written path from different starting points: a million
-    /// results take 16 MB rather than their paths, and a false match needs both to collide.
+    /// Two 64-bit FNV-1a hashes of a written path from different starting points: resuming after
+    /// a million results holds about 42 MB (16 bytes each in the set's table) whatever their
+    /// paths, and a false match needs both to collide.
     private struct PathDigest: Hashable {
         var low: UInt64, high: UInt64
 
