@@ -93,8 +93,23 @@ public enum FileContents {
     }
 
     private static func readAll(_ fd: Int32, name: String, limit: Int, expected: Int) throws(FileProblem) -> [UInt8] {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(min(expected, limit))
+        // The size the file had is read straight into place; only what it has grown by since, or
+        // a pipe's bytes, go through a chunk.
+        var failure: FileProblem?
+        var bytes = [UInt8](unsafeUninitializedCapacity: min(expected, limit)) { buffer, initialized in
+            while initialized < buffer.count {
+                do throws(FileProblem) {
+                    let n = try readSome(fd, into: buffer.baseAddress! + initialized, count: buffer.count - initialized, name: name)
+                    if n == 0 { return }
+                    initialized += n
+                } catch {
+                    failure = error
+                    return
+                }
+            }
+        }
+        if let failure { throw failure }
+        if bytes.count < expected { return bytes }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = try readSome(fd, into: &chunk, count: chunk.count, name: name)

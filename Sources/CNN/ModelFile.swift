@@ -77,7 +77,15 @@ public enum ModelFile {
         } catch {
             throw fail("has an unreadable header (\(error))")
         }
-        var tensors: [String: Tensor] = [:]
+        // The network first, so that each tensor's values go straight to where it needs them.
+        let network: Network
+        do {
+            network = try Network(header.architecture)
+        } catch {
+            throw fail("describes an impossible network: \(error)")
+        }
+        var needed = Dictionary(network.savedTensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        var tensors: [String: Tensor] = [:], seen = Set<String>()
         guard let count = reader.u32() else { throw fail("is truncated") }
         for _ in 0..<count {
             guard let nameLength = reader.u16(), let nameBytes = reader.bytes(Int(nameLength)),
@@ -96,26 +104,24 @@ public enum ModelFile {
             } catch {
                 throw fail("is truncated (tensor \(name) of shape \(shape) does not fit in the \(reader.remaining) bytes left)")
             }
-            let tensor = Tensor(shape: shape)
+            guard seen.insert(name).inserted else { throw fail("has tensor \(name) twice") }
+            let tensor: Tensor
+            if let target = needed.removeValue(forKey: name) {
+                guard shape == target.shape else {
+                    throw fail("has tensor \(name) of shape \(shape), but the \(header.architecture.name) architecture needs \(target.shape)")
+                }
+                tensor = target
+            } else {
+                tensor = Tensor(shape: shape)
+                tensors[name] = tensor
+            }
             reader.copyFloats(into: tensor.data, count: values)
             guard (0..<values).allSatisfy({ tensor.data[$0].isFinite }) else { throw fail("has tensor \(name) with values that are not finite numbers") }
-            guard tensors.updateValue(tensor, forKey: name) == nil else { throw fail("has tensor \(name) twice") }
         }
         guard reader.remaining >= 4 else { throw fail("is truncated") }
         guard reader.remaining == 4 else { throw fail("has \(reader.remaining - 4) unexpected bytes after its tensors") }
-
-        let network: Network
-        do {
-            network = try Network(header.architecture)
-        } catch {
-            throw fail("describes an impossible network: \(error)")
-        }
-        for (name, target) in network.savedTensors {
-            guard let t = tensors.removeValue(forKey: name) else { throw fail("has no tensor \(name), which the \(header.architecture.name) architecture needs") }
-            guard t.shape == target.shape else {
-                throw fail("has tensor \(name) of shape \(t.shape), but the \(header.architecture.name) architecture needs \(target.shape)")
-            }
-            target.copy(from: t)
+        if let missing = network.savedTensors.first(where: { needed[$0.name] != nil }) {
+            throw fail("has no tensor \(missing.name), which the \(header.architecture.name) architecture needs")
         }
         // Only a checkpoint carries more (the optimizer's state).
         guard header.checkpoint != nil || tensors.isEmpty else {
