@@ -37,5 +37,5 @@ public struct RandomSource: RandomNumberGenerator {
 
 /// Streams of randomness used in training, one per purpose.
 public enum RandomStream: UInt64 {
-    case initialisation = 1, shuffle, dropout, augmentation
+    case initialisation = 1, shuffle, dropout, augmentation, mixedIn
 }

@@ -8,6 +8,8 @@ public final class Trainer {
     public private(set) var state: TrainingState
     public let training: LabeledImages
     public let validation: LabeledImages?
+    /// Images mixed into every batch besides `training`, each set a fixed share of the batch.
+    public let mixedIn: [MixedIn]
     public let inputScale: Float
 
     /// Called at most every `progressInterval` seconds during an epoch.
@@ -54,17 +56,32 @@ public final class Trainer {
 
     public enum Outcome { case finished, interrupted }
 
+    /// A set of images drawn into every batch: `share` of each batch comes from it, in a fresh
+    /// seeded order each time the set has been gone through (an epoch is one pass over
+    /// `training`, so a small set is seen many times an epoch).
+    public struct MixedIn: Sendable {
+        public var images: SetLabelledImages
+        public var share: Float
+
+        public init(images: SetLabelledImages, share: Float) {
+            self.images = images
+            self.share = share
+        }
+    }
+
     /// `checkpointTensors` are a saved run's `checkpointTensors`, to continue it.
     public init(network: Network, state: TrainingState, training: LabeledImages, validation: LabeledImages?,
-                inputScale: Float, checkpointTensors: [String: Tensor] = [:]) throws {
+                mixedIn: [MixedIn] = [], inputScale: Float, checkpointTensors: [String: Tensor] = [:]) throws {
         let configuration = state.configuration
         precondition(configuration.batchSize > 0 && configuration.threads > 0 && configuration.epochs >= 0)
         // The layers read `height × width` pixels per image: images of another size would be read past their end.
         let input = network.architecture.inputShape
-        for images in [training] + (validation.map { [$0] } ?? []) where input != [1, images.height, images.width] {
-            throw ImageSizeError("the images are \(images.height)×\(images.width); the \(network.architecture.name) network takes \(input[1])×\(input[2])"
+        let sizes = ([training] + (validation.map { [$0] } ?? [])).map { ($0.height, $0.width) } + mixedIn.map { ($0.images.height, $0.images.width) }
+        for (height, width) in sizes where input != [1, height, width] {
+            throw ImageSizeError("the images are \(height)×\(width); the \(network.architecture.name) network takes \(input[1])×\(input[2])"
                                  + (input[0] == 1 ? "" : " with \(input[0]) channels"))
         }
+        precondition(mixedIn.allSatisfy { $0.images.count > 0 && $0.share > 0 } && mixedIn.map(\.share).reduce(0, +) < 1)
         if let averaging = configuration.averaging {
             precondition((1...max(configuration.epochs, 1)).contains(averaging.startEpoch) && averaging.learningRate > 0)
         }
@@ -72,6 +89,10 @@ public final class Trainer {
         self.state = state
         self.training = training
         self.validation = validation
+        self.mixedIn = mixedIn
+        mixedInPerBatch = mixedIn.map { max(1, Int(($0.share * Float(configuration.batchSize)).rounded())) }
+        trainingPerBatch = configuration.batchSize - mixedInPerBatch.reduce(0, +)
+        precondition(trainingPerBatch >= 1, "the mixed-in shares leave no room for the training images")
         self.inputScale = inputScale
         optimizer = configuration.optimizer.make(momentum: configuration.momentum, weightDecay: configuration.weightDecay)
         optimizer.stepCount = state.step
@@ -89,7 +110,13 @@ public final class Trainer {
         }
     }
 
-    public var batchesPerEpoch: Int { (training.count + state.configuration.batchSize - 1) / state.configuration.batchSize }
+    /// Images of each mixed-in set in every batch, and of `training` in all but the last.
+    public let mixedInPerBatch: [Int]
+    public let trainingPerBatch: Int
+
+    public var batchesPerEpoch: Int { (training.count + trainingPerBatch - 1) / trainingPerBatch }
+    /// Images in one epoch, the mixed-in ones included.
+    public var imagesPerEpoch: Int { training.count + batchesPerEpoch * mixedInPerBatch.reduce(0, +) }
     public var totalSteps: Int { batchesPerEpoch * state.configuration.epochs }
 
     /// What a checkpoint needs besides the weights and the state: the optimizer's state and the
@@ -109,8 +136,13 @@ public final class Trainer {
     /// The order of the training images in `epoch`.
     public func order(forEpoch epoch: Int) -> [Int] {
         var random = RandomSource(seed: state.configuration.seed, stream: RandomStream.shuffle.rawValue, index: UInt64(epoch))
-        var indices = Array(0..<training.count)
-        // Fisher–Yates with our own generator: Swift's shuffle(using:) may change between versions.
+        return Self.shuffled(count: training.count, &random)
+    }
+
+    /// `0..<count` shuffled by Fisher–Yates with our own generator: Swift's shuffle(using:) may
+    /// change between versions.
+    private static func shuffled(count: Int, _ random: inout RandomSource) -> [Int] {
+        var indices = Array(0..<count)
         for i in stride(from: indices.count - 1, to: 0, by: -1) {
             indices.swapAt(i, Int(random.next() % UInt64(i + 1)))
         }
@@ -120,7 +152,7 @@ public final class Trainer {
     public func run() throws -> Outcome {
         let c = state.configuration
         let input = Tensor()
-        var labels: [Int32] = []
+        var labels: [LabelSet] = []
         let loss = SoftmaxCrossEntropy(smoothing: c.labelSmoothing ?? 0)
         while state.epoch < c.epochs {
             let order = order(forEpoch: state.epoch)
@@ -129,11 +161,10 @@ public final class Trainer {
             let secondsBefore = state.seconds
             let seenAtStart = state.seen
             while state.batch < batchesPerEpoch {
-                let start = state.batch * c.batchSize
-                fillBatch(input, labels: &labels, order: order, start: start)
+                fillBatch(input, labels: &labels, order: order, batch: state.batch)
                 let context = RunContext(training: true, threads: c.threads, randomSeed: batchSeed(epoch: state.epoch, batch: state.batch))
                 let logits = network.forward(input, context: context)
-                let result = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0) }
+                let result = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, targets: $0) }
                 network.backward(loss.gradient, context: context)
                 optimizer.step(network.parameters, learningRate: learningRate(atStep: state.step), threads: c.threads)
                 state.step += 1
@@ -146,8 +177,8 @@ public final class Trainer {
                 if let onProgress, Date().timeIntervalSince(lastReport) >= progressInterval {
                     lastReport = Date()
                     let rate = Double(state.seen - seenAtStart) / max(elapsed, 1e-9)
-                    onProgress(Progress(epoch: state.epoch, imagesDone: state.seen, imagesTotal: training.count,
-                                        imagesPerSecond: rate, secondsLeftInEpoch: Double(training.count - state.seen) / max(rate, 1e-9),
+                    onProgress(Progress(epoch: state.epoch, imagesDone: state.seen, imagesTotal: imagesPerEpoch,
+                                        imagesPerSecond: rate, secondsLeftInEpoch: Double(imagesPerEpoch - state.seen) / max(rate, 1e-9),
                                         runningLoss: state.lossSum / Double(state.seen),
                                         runningAccuracy: Double(state.correct) / Double(state.seen)))
                 }
@@ -185,16 +216,48 @@ public final class Trainer {
 
     private let augmentationScratch = Tensor()
 
-    /// Loads the images at `order[start...]` (a batch's worth, or what is left), augmented as in
-    /// epoch `state.epoch`.
-    private func fillBatch(_ input: Tensor, labels: inout [Int32], order: [Int], start: Int) {
+    /// Loads batch `batch` of epoch `state.epoch`: its share of `order`, then each mixed-in set's
+    /// share, augmented as in that epoch.
+    private func fillBatch(_ input: Tensor, labels: inout [LabelSet], order: [Int], batch: Int) {
         let c = state.configuration
-        training.fill(input, labels: &labels, indices: order[start ..< min(start + c.batchSize, order.count)], scale: inputScale)
+        let start = batch * trainingPerBatch
+        let mainIndices = order[start ..< min(start + trainingPerBatch, order.count)]
+        let size = training.imageSize
+        input.resize(to: [mainIndices.count + mixedInPerBatch.reduce(0, +), 1, training.height, training.width])
+        labels.removeAll(keepingCapacity: true)
+        var row = 0
+        func load(_ pixels: [UInt8], _ index: Int, _ right: LabelSet) {
+            let target = input.data + row * size
+            pixels.withUnsafeBufferPointer { source in
+                for p in 0..<size { target[p] = Float(source[index * size + p]) * inputScale }
+            }
+            labels.append(right)
+            row += 1
+        }
+        for i in mainIndices { load(training.pixels, i, LabelSet(label: Int(training.labels[i]))) }
+        let globalBatch = state.epoch * batchesPerEpoch + batch
+        for (set, (mixed, perBatch)) in zip(mixedIn, mixedInPerBatch).enumerated() {
+            for draw in globalBatch * perBatch ..< (globalBatch + 1) * perBatch {
+                let index = mixedInOrder(set: set, round: draw / mixed.images.count)[draw % mixed.images.count]
+                load(mixed.images.pixels, index, mixed.images.sets[index])
+            }
+        }
         if let augmentation = c.augmentation, !augmentation.isIdentity {
-            augmentation.apply(toBatch: input, seed: c.seed, epoch: state.epoch, firstPosition: start,
+            augmentation.apply(toBatch: input, seed: c.seed, epoch: state.epoch, firstPosition: batch * c.batchSize,
                                threads: c.threads, scratch: augmentationScratch)
         }
     }
+
+    /// The order of mixed-in set `set` the `round`-th time through it (the last one kept).
+    private func mixedInOrder(set: Int, round: Int) -> [Int] {
+        if let cached = mixedInOrders[set], cached.round == round { return cached.order }
+        var random = RandomSource(seed: state.configuration.seed, stream: RandomStream.mixedIn.rawValue, index: UInt64(set) << 40 | UInt64(round))
+        let order = Self.shuffled(count: mixedIn[set].images.count, &random)
+        mixedInOrders[set] = (round, order)
+        return order
+    }
+
+    private var mixedInOrders: [Int: (round: Int, order: [Int])] = [:]
 
     // MARK: weight averaging
 
@@ -226,10 +289,10 @@ public final class Trainer {
         guard network.hasBatchNormalisation else { return }
         let c = state.configuration
         let input = Tensor()
-        var labels: [Int32] = []
+        var labels: [LabelSet] = []
         let order = order(forEpoch: state.epoch)
-        for (k, start) in stride(from: 0, to: order.count, by: c.batchSize).enumerated() {
-            fillBatch(input, labels: &labels, order: order, start: start)
+        for k in 0..<batchesPerEpoch {
+            fillBatch(input, labels: &labels, order: order, batch: k)
             let context = RunContext(training: true, threads: c.threads, randomSeed: batchSeed(epoch: state.epoch, batch: k),
                                      statisticsWeight: 1 / Float(k + 1))
             _ = network.forward(input, context: context)

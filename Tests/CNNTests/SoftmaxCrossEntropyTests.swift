@@ -50,4 +50,45 @@ final class SoftmaxCrossEntropyTests: XCTestCase {
             }
         }
     }
+
+    private func evaluate(_ logits: Tensor, sets: [LabelSet]) -> (SoftmaxCrossEntropy.BatchResult, [Float]) {
+        let loss = SoftmaxCrossEntropy()
+        let result = sets.withUnsafeBufferPointer { loss.evaluate(logits: logits, targets: $0) }
+        return (result, loss.gradient.values)
+    }
+
+    func testHandComputedPartialLabelAndNoneOfThese() {
+        // Logits (ln 2, 0, 0, 0): p = (0.4, 0.2, 0.2, 0.2).
+        let logits = Tensor(shape: [2, 4], values: [Float(log(2.0)), 0, 0, 0, Float(log(2.0)), 0, 0, 0])
+        let (result, gradient) = evaluate(logits, sets: [LabelSet([1, 2]), .none])
+        // Right classes {1, 2}: loss −ln(0.2 + 0.2); q = (0, ½, ½, 0); gradient (p − q) / 2.
+        // None of these: loss −¼ Σ ln p; gradient (p − ¼) / 2.
+        XCTAssertEqual(result.lossSum, -log(0.4) - (log(0.4) + 3 * log(0.2)) / 4, accuracy: 1e-6)
+        let expected: [Float] = [0.2, -0.15, -0.15, 0.1, 0.075, -0.025, -0.025, -0.025]
+        for (value, want) in zip(gradient, expected) { XCTAssertEqual(value, want, accuracy: 1e-6) }
+        XCTAssertEqual(result.correct, 0, "class 0 is not among {1, 2}, and nothing is right for none of these")
+        XCTAssertEqual(evaluate(logits, sets: [LabelSet([0, 3]), LabelSet([0])]).0.correct, 2)
+    }
+
+    func testASetFarBelowTheTopStaysFinite() {
+        let (result, gradient) = evaluate(Tensor(shape: [1, 3], values: [200, -200, -201]), sets: [LabelSet([1, 2])])
+        XCTAssertEqual(result.lossSum, 400 - log(1 + exp(-1.0)), accuracy: 1e-2)
+        XCTAssertTrue(gradient.allSatisfy(\.isFinite))
+    }
+
+    func testSetAndNoneGradientsMatchFiniteDifferences() {
+        let logits = GradientCheck.randomTensor([4, 5], seed: 9)
+        let sets = [LabelSet([1, 3, 4]), .none, LabelSet([2]), LabelSet([0, 2])]
+        let (_, analytic) = evaluate(logits, sets: sets)
+        let h: Float = 1e-2
+        for i in 0..<logits.count {
+            let saved = logits[i]
+            logits[i] = saved + h
+            let plus = evaluate(logits, sets: sets).0.lossSum / 4
+            logits[i] = saved - h
+            let minus = evaluate(logits, sets: sets).0.lossSum / 4
+            logits[i] = saved
+            XCTAssertEqual(Double(analytic[i]), (plus - minus) / (2 * Double(h)), accuracy: 1e-3, "logit \(i)")
+        }
+    }
 }

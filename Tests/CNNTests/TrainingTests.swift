@@ -10,11 +10,11 @@ final class TrainingTests: XCTestCase {
     ])
 
     private func train(_ architecture: Architecture, _ configuration: TrainingConfiguration, data: LabeledImages,
-                       stopAfterBatches: Int? = nil) throws -> Trainer {
+                       mixedIn: [Trainer.MixedIn] = [], stopAfterBatches: Int? = nil) throws -> Trainer {
         let network = try Network(architecture)
         network.initialize(seed: configuration.seed)
         let trainer = try Trainer(network: network, state: TrainingState(configuration: configuration, command: "test"),
-                                  training: data, validation: nil, inputScale: 1.0 / 255)
+                                  training: data, validation: nil, mixedIn: mixedIn, inputScale: 1.0 / 255)
         var batches = 0
         trainer.shouldStop = {
             batches += 1
@@ -60,14 +60,15 @@ final class TrainingTests: XCTestCase {
                                          validation: nil, inputScale: 1.0 / 255, checkpointTensors: withoutAverages))
     }
 
-    /// Interrupts a run after 13 batches (epoch 2, batch 3, with 160 images in batches of 16),
-    /// saves a checkpoint, resumes from it and checks the weights against an uninterrupted run.
-    /// Returns the checkpoint.
+    /// Interrupts a run in epoch 2 at batch 3 (after 13 batches with 160 images in batches of 16,
+    /// or `batchesPerEpoch + 3` with images mixed in), saves a checkpoint, resumes from it and
+    /// checks the weights against an uninterrupted run. Returns the checkpoint.
     @discardableResult
-    private func assertResumeMatchesUninterruptedRun(_ configuration: TrainingConfiguration) throws -> ModelFile.Contents {
+    private func assertResumeMatchesUninterruptedRun(_ configuration: TrainingConfiguration, mixedIn: [Trainer.MixedIn] = [],
+                                                     batchesPerEpoch: Int = 10) throws -> ModelFile.Contents {
         let data = SyntheticData.images(count: 160)
-        let uninterrupted = try train(small, configuration, data: data)
-        let interrupted = try train(small, configuration, data: data, stopAfterBatches: 13)
+        let uninterrupted = try train(small, configuration, data: data, mixedIn: mixedIn)
+        let interrupted = try train(small, configuration, data: data, mixedIn: mixedIn, stopAfterBatches: batchesPerEpoch + 3)
         XCTAssertEqual(interrupted.state.epoch, 1)
         XCTAssertEqual(interrupted.state.batch, 3)
 
@@ -78,10 +79,66 @@ final class TrainingTests: XCTestCase {
                             extraTensors: interrupted.checkpointTensors, to: path)
         let saved = try ModelFile.read(path)
         let resumed = try Trainer(network: saved.network, state: saved.header.checkpoint!, training: data, validation: nil,
-                                  inputScale: 1.0 / 255, checkpointTensors: saved.extraTensors)
+                                  mixedIn: mixedIn, inputScale: 1.0 / 255, checkpointTensors: saved.extraTensors)
         XCTAssertEqual(try resumed.run(), .finished)
         XCTAssertEqual(weights(resumed), weights(uninterrupted))
         return saved
+    }
+
+    /// Mixed-in images with sets of right classes and with none: a bar where class 3 has it
+    /// may be class 3 or 4; a vertical bar, unlike any class, is none of these.
+    private func mixedInImages(count: Int) -> SetLabelledImages {
+        let classThree = SyntheticData.images(count: 40).subset((0..<40).filter { $0 % 10 == 3 })
+        var pixels: [UInt8] = [], sets: [LabelSet] = []
+        var random = RandomSource(seed: 12)
+        for i in 0..<count {
+            if i % 2 == 0 {
+                pixels += classThree.pixels[(i / 2 % classThree.count) * 784 ..< (i / 2 % classThree.count + 1) * 784]
+                sets.append(LabelSet([3, 4]))
+            } else {
+                var image = (0..<784).map { _ in UInt8(random.nextUniform() * 60) }
+                let column = 4 + i % 20
+                for r in 4..<24 { image[r * 28 + column] = 230; image[r * 28 + column + 1] = 230 }
+                pixels += image
+                sets.append(.none)
+            }
+        }
+        return SetLabelledImages(pixels: pixels, sets: sets, height: 28, width: 28)
+    }
+
+    func testMixedInSetsAreLearnedAndNoneOfTheseComesOutUncertain() throws {
+        let data = SyntheticData.images(count: 400), mixed = mixedInImages(count: 40)
+        let configuration = TrainingConfiguration(epochs: 4, batchSize: 16, optimizer: .adam, learningRate: 0.01, seed: 1, threads: 2)
+        let trainer = try train(small, configuration, data: data, mixedIn: [Trainer.MixedIn(images: mixed, share: 0.25)])
+        XCTAssertEqual(trainer.mixedInPerBatch, [4])
+        XCTAssertEqual(trainer.trainingPerBatch, 12)
+        XCTAssertEqual(trainer.imagesPerEpoch, 400 + 34 * 4, "34 batches of 12 training images, each with 4 mixed in")
+        XCTAssertGreaterThan(trainer.network.measure(data, scale: 1.0 / 255, threads: 2).accuracy, 0.9)
+        let asImages = LabeledImages(pixels: mixed.pixels, labels: [UInt8](repeating: 0, count: mixed.count), height: 28, width: 28)
+        let logits = trainer.network.logits(asImages, scale: 1.0 / 255, threads: 2)
+        for i in 0..<mixed.count {
+            let row = Array(logits[i * 10 ..< (i + 1) * 10]), top = row.max()!
+            let probabilities = row.map { exp($0 - top) / row.map { exp($0 - top) }.reduce(0, +) }
+            if mixed.sets[i].isEmpty {
+                XCTAssertLessThan(probabilities.max()!, 0.5, "none of these, image \(i)")
+            } else {
+                XCTAssertGreaterThan(probabilities[3] + probabilities[4], 0.9, "class 3 or 4, image \(i)")
+            }
+        }
+        // Without the mixed-in images the vertical bars get a confident answer.
+        let plain = try train(small, configuration, data: data)
+        let plainLogits = plain.network.logits(asImages, scale: 1.0 / 255, threads: 2)
+        let confident = (0..<mixed.count).filter { i in
+            let row = Array(plainLogits[i * 10 ..< (i + 1) * 10]), top = row.max()!
+            return mixed.sets[i].isEmpty && 1 / row.map { exp($0 - top) }.reduce(0, +) >= 0.5
+        }
+        XCTAssertGreaterThan(confident.count, 5)
+    }
+
+    func testResumeWithMixedInImagesMatchesUninterruptedRun() throws {
+        try assertResumeMatchesUninterruptedRun(.init(epochs: 2, batchSize: 16, optimizer: .adam, learningRate: 0.005, seed: 9, threads: 2),
+                                                mixedIn: [Trainer.MixedIn(images: mixedInImages(count: 30), share: 0.2)],
+                                                batchesPerEpoch: 13)
     }
 
     /// Averaging from epoch 2 of 4: the trained weights are the mean of those at the end of
