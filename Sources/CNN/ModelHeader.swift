@@ -90,10 +90,25 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     public var validationAccuracy: Double?
     /// Each epoch's loss, accuracy, learning rate and time.
     public var history: [Trainer.EpochReport]?
+    /// The image sets mixed into every batch, with how many images each holds.
+    public var mixedIn: [MixedInRecord]?
+
+    public struct MixedInRecord: Codable, Equatable, Sendable {
+        public var prefix: String
+        public var share: Float
+        public var images: Int
+
+        public init(prefix: String, share: Float, images: Int) {
+            self.prefix = prefix
+            self.share = share
+            self.images = images
+        }
+    }
 
     public init(command: String, configuration: TrainingConfiguration, dataChecksums: [String: String],
                 trainingImages: Int, validationImages: Int, seconds: Double,
-                testAccuracy: Double? = nil, validationAccuracy: Double? = nil, history: [Trainer.EpochReport]? = nil) {
+                testAccuracy: Double? = nil, validationAccuracy: Double? = nil, history: [Trainer.EpochReport]? = nil,
+                mixedIn: [MixedInRecord]? = nil) {
         self.command = command
         self.configuration = configuration
         self.dataChecksums = dataChecksums
@@ -103,5 +118,6 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
         self.testAccuracy = testAccuracy
         self.validationAccuracy = validationAccuracy
         self.history = history
+        self.mixedIn = mixedIn
     }
 }

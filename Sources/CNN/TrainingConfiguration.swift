@@ -71,11 +71,14 @@ public struct DataSelection: Codable, Equatable, Sendable {
     public var directory: String
     public var limit: Int?
     public var validation: Range<Int>
+    /// Prepared image sets mixed into every batch (`train --extra`), nil for none.
+    public var mixedIn: [MixedInSelection]?
 
-    public init(directory: String, limit: Int?, validation: Range<Int>) {
+    public init(directory: String, limit: Int?, validation: Range<Int>, mixedIn: [MixedInSelection]? = nil) {
         self.directory = directory
         self.limit = limit
         self.validation = validation
+        self.mixedIn = mixedIn
     }
 
     /// Training indices within a file of `count` images.
@@ -120,10 +123,30 @@ extension TrainingState {
         }
         let trainingImages = data.trainingIndices(count: imagesInFile).count
         guard trainingImages > 0 else { return "no training images left after its limit and validation" }
+        if let mixedIn = data.mixedIn, let problem = MixedInSelection.problem(mixedIn) { return problem }
         let batchesPerEpoch = (trainingImages + c.batchSize - 1) / c.batchSize
         guard batch < batchesPerEpoch || (batch == 0 && epoch == c.epochs) else {
             return "batch \(batch) of an epoch of \(batchesPerEpoch) batches"
         }
         return nil
+    }
+}
+
+/// One `train --extra PREFIX:SHARE`: the prepared image files under `prefix`, `share` of every batch.
+public struct MixedInSelection: Codable, Equatable, Sendable {
+    public var prefix: String
+    public var share: Float
+
+    public init(prefix: String, share: Float) {
+        self.prefix = prefix
+        self.share = share
+    }
+
+    /// Why these shares cannot be trained with, if they cannot: each must be above 0 and together
+    /// they must leave room for the training images.
+    public static func problem(_ selections: [MixedInSelection]) -> String? {
+        if let bad = selections.first(where: { !($0.share > 0 && $0.share < 1) }) { return "the share of \(bad.prefix) is \(bad.share), not between 0 and 1" }
+        let total = selections.map(\.share).reduce(0, +)
+        return total < 1 ? nil : "the shares add up to \(total), leaving no room for the training images"
     }
 }

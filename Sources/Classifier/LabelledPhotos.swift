@@ -11,19 +11,34 @@ public struct LabelledPhotos: Sendable {
         public var files: [String]
     }
 
-    /// Which photos to take: all, or one of two fixed halves — one to tune on, one to measure on.
+    /// Which photos to take: all, or one of two fixed halves — one to tune on, one to measure on —
+    /// or one of the two halves of `tune`: `train` to train a model on, `validation` to choose
+    /// its recipe on.
     public enum Part: String, Sendable, CaseIterable {
-        case all, tune, measure
+        case all, tune, measure, train, validation
 
         /// The half a photo belongs to, from its file name alone (not its folder or the tree's
         /// place), so that the split is the same wherever the tree is copied: the FNV-1a 64-bit
         /// hash of the name's UTF-8 bytes, even for `tune`, odd for `measure`.
         public static func of(fileName: String) -> Part {
-            let hash = FNV1a.hash(fileName.utf8)
-            return hash % 2 == 0 ? .tune : .measure
+            FNV1a.hash(fileName.utf8) % 2 == 0 ? .tune : .measure
         }
 
-        func contains(_ path: String) -> Bool { self == .all || Self.of(fileName: (path as NSString).lastPathComponent) == self }
+        /// The quarter a photo of `tune` belongs to: the hash's second bit clear for `train`, set
+        /// for `validation`.
+        public static func quarter(fileName: String) -> Part? {
+            let hash = FNV1a.hash(fileName.utf8)
+            return hash % 2 == 0 ? (hash % 4 == 0 ? .train : .validation) : nil
+        }
+
+        func contains(_ path: String) -> Bool {
+            let name = (path as NSString).lastPathComponent
+            switch self {
+            case .all: return true
+            case .tune, .measure: return Self.of(fileName: name) == self
+            case .train, .validation: return Self.quarter(fileName: name) == self
+            }
+        }
     }
 
     public var directory: String

@@ -11,6 +11,8 @@ import Foundation
 public enum IDXReader {
     public static let imagesMagic: UInt32 = 0x0000_0803
     public static let labelsMagic: UInt32 = 0x0000_0801
+    /// Unsigned bytes in two dimensions: a label-set file, one row of 0/1 per image and class.
+    public static let labelSetsMagic: UInt32 = 0x0000_0802
 
     public struct Images: Sendable {
         public var count: Int
@@ -52,6 +54,29 @@ public enum IDXReader {
             throw IDXError(path: path, reason: "has label \(values[bad]) at index \(bad); labels must be 0–\(classCount - 1)")
         }
         return Labels(values: values, checksum: crc(bytes))
+    }
+
+    /// Reads label sets (`PREFIX-label-sets-idx2-ubyte`, see `IDXWriter.writeLabelSets`): a row
+    /// per image of `classCount` bytes, 1 where the class is right and 0 where it is not; a row
+    /// of zeros is "none of these".
+    public static func readLabelSets(_ path: String, classCount: Int) throws -> (sets: [LabelSet], checksum: UInt32) {
+        let bytes = try contents(path, headerSize: 12) { head in
+            let dims = try header(head, path: path, magic: labelSetsMagic, kind: "label-set", dimensions: 2)
+            return try promisedSize(dims, path: path, headerSize: 12, what: "\(dims[0]) label sets of \(dims[1]) classes")
+        }
+        let dims = try header(bytes, path: path, magic: labelSetsMagic, kind: "label-set", dimensions: 2)
+        guard dims[1] == classCount else {
+            throw IDXError(path: path, reason: "has label sets over \(dims[1]) classes; the network has \(classCount)")
+        }
+        try checkSize(bytes, path: path, headerSize: 12, expected: dims[0] * dims[1], what: "\(dims[0]) label sets of \(dims[1]) classes")
+        if let bad = bytes[12...].firstIndex(where: { $0 > 1 }) {
+            let index = (bad - 12) / classCount
+            throw IDXError(path: path, reason: "has \(bytes[bad]) in the label set of image \(index); each class is 1 (right) or 0")
+        }
+        let sets = (0..<dims[0]).map { row in
+            LabelSet((0..<classCount).filter { bytes[12 + row * classCount + $0] == 1 })
+        }
+        return (sets, crc(bytes))
     }
 
     /// The whole file's size as its header promises it, checked for overflow and against the

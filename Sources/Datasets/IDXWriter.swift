@@ -1,3 +1,4 @@
+import CNN
 import CZlib
 import Foundation
 
@@ -12,14 +13,24 @@ public enum IDXWriter {
         try write(header(IDXReader.labelsMagic, [labels.count]) + labels, to: path)
     }
 
+    /// Writes label sets: an IDX file of unsigned bytes in two dimensions, images × classes, each
+    /// byte 1 where the class is right for the image and 0 where it is not (all 0: none of these).
+    public static func writeLabelSets(_ sets: [LabelSet], classCount: Int, to path: String) throws {
+        precondition(classCount <= LabelSet.maximumClassCount)
+        let rows = sets.flatMap { set in (0..<classCount).map { UInt8(set.contains($0) ? 1 : 0) } }
+        try write(header(IDXReader.labelSetsMagic, [sets.count, classCount]) + rows, to: path)
+    }
+
     private static func header(_ magic: UInt32, _ dims: [Int]) -> [UInt8] {
         ([magic] + dims.map(UInt32.init)).flatMap { value in (0..<4).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
     }
 
     private static func write(_ bytes: [UInt8], to path: String) throws {
         guard path.hasSuffix(".gz") else {
-            guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-                throw IDXError(path: path, reason: "cannot be written")
+            do {
+                try AtomicFile.write(bytes, to: path)
+            } catch let problem as FileProblem {
+                throw IDXError(path: path, reason: problem.reason)
             }
             return
         }

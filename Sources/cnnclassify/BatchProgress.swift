@@ -20,6 +20,9 @@ final class BatchProgress {
     /// Counts one more input finished.
     func count() { done += 1 }
 
+    /// Says how many inputs are finished.
+    func set(done: Int) { self.done = done }
+
     /// Redraws the line if it is time (a fifth of a second since the last).
     func draw() {
         guard enabled else { return }

@@ -45,7 +45,7 @@ struct Evaluate: ParsableCommand {
     var photos: String?
     @Option(help: ArgumentHelp("With --photos: the TSV file saying what each folder's photos should get.", valueName: "file"))
     var mapping: String?
-    @Option(help: "With --photos: all photos, or the half to tune on (tune) or to measure on (measure).")
+    @Option(help: "With --photos: all photos, the half to tune on (tune) or to measure on (measure), or a half of tune: train (to train on) or validation (to choose on).")
     var part: LabelledPhotos.Part = .all
     @Option(help: "text or json.") var format: Format = .text
     @Option(help: ArgumentHelp("Write pictures to this directory: confusion-matrix.svg, per-class-accuracy.svg and mistakes.png (the most confidently wrong images; with --photos, only mistakes.png, each photo beside its network input).",

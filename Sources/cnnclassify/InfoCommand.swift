@@ -57,6 +57,9 @@ struct Info: ParsableCommand {
                 "recipe:       " + Self.recipe(c),
                 "data:         " + t.dataChecksums.sorted { $0.key < $1.key }.map { "\($0.key) crc32 \($0.value)" }.joined(separator: ", "),
             ]
+            for set in t.mixedIn ?? [] {
+                lines.append("mixed in:     \(grouped(set.images)) images from \(set.prefix), \(percent(Double(set.share))) of every batch")
+            }
             if let v = t.validationAccuracy { lines.append("validation:   \(percent(v)) accuracy") }
             if let test = t.testAccuracy { lines.append("t10k:         \(percent(test)) accuracy (measured once, after training)") }
         }

@@ -68,6 +68,10 @@ struct Train: ParsableCommand {
     var swaStart: Int?
     @Option(help: ArgumentHelp("With --swa-start: the learning rate of the averaged epochs (default: a fifth of --lr).", valueName: "rate"))
     var swaLR: Float?
+    @Option(name: .customLong("extra"), help: ArgumentHelp(
+        "Mix prepared images (`cnnclassify prepare … --output PREFIX`) into every batch, SHARE of it (default 0.25); repeatable.",
+        valueName: "prefix[:share]"))
+    var extras: [MixedInArgument] = []
     @Option(help: "Train on at most the first N training images (outside the validation images).") var limit: Int?
     @Option(help: ArgumentHelp("Validation images: N (the last N of the training file) or a range a..<b of it; 0 for none.",
                                valueName: "N|a..<b"))
@@ -83,6 +87,21 @@ struct Train: ParsableCommand {
 
     enum InitialisationChoice: String, ExpressibleByArgument, CaseIterable { case `default`, notebook }
     enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable { case constant, step, cosine }
+
+    /// `PREFIX[:SHARE]`; a prefix may hold colons of its own, so only a number after the last one is a share.
+    struct MixedInArgument: ExpressibleByArgument {
+        static let defaultShare: Float = 0.25
+        var selection: MixedInSelection
+
+        init?(argument: String) {
+            if let colon = argument.lastIndex(of: ":"), let share = Float(argument[argument.index(after: colon)...]) {
+                selection = MixedInSelection(prefix: String(argument[..<colon]), share: share)
+            } else {
+                selection = MixedInSelection(prefix: argument, share: Self.defaultShare)
+            }
+            if selection.prefix.isEmpty { return nil }
+        }
+    }
 
     func validate() throws {
         guard Architecture.named[arch] != nil else {
@@ -101,6 +120,7 @@ struct Train: ParsableCommand {
         if let swaStart, !(1...(epochs ?? defaults.epochs)).contains(swaStart) {
             throw ValidationError("--swa-start must be an epoch from 1 to the number of epochs")
         }
+        if let problem = MixedInSelection.problem(extras.map(\.selection)) { throw ValidationError("--extra: \(problem)") }
         if let swaLR {
             guard swaStart != nil else { throw ValidationError("--swa-lr needs --swa-start") }
             guard swaLR > 0 else { throw ValidationError("--swa-lr must be positive") }
@@ -149,7 +169,8 @@ struct Train: ParsableCommand {
         }
         if state.data == nil {
             let validationRange = (validation ?? defaults.validation).range(within: trainFile.count)
-            state.data = DataSelection(directory: directory, limit: limit ?? defaults.limit, validation: validationRange)
+            state.data = DataSelection(directory: directory, limit: limit ?? defaults.limit, validation: validationRange,
+                                       mixedIn: extras.isEmpty ? nil : extras.map(\.selection))
         }
         let selection = state.data!
         let all = LabeledImages(pixels: trainFile.images.pixels, labels: trainFile.labels.values,
@@ -157,13 +178,23 @@ struct Train: ParsableCommand {
         let trainingSet = all.subset(selection.trainingIndices(count: all.count))
         let validationSet = selection.validation.isEmpty ? nil : all.subset(selection.validation)
         guard trainingSet.count > 0 else { throw CommandFailure(message: "no training images left after --limit and --validation") }
+        var checksums = trainFile.checksums
+        let mixedIn = try (selection.mixedIn ?? []).map { chosen in
+            do {
+                let (images, sums) = try PreparedImageFiles.read(prefix: chosen.prefix, classCount: header.classNames.count)
+                checksums.merge(sums) { a, _ in a }
+                return Trainer.MixedIn(images: images, share: chosen.share)
+            } catch {
+                throw CommandFailure(message: "\(error)")
+            }
+        }
 
         let trainer: Trainer
         do {
             trainer = try Trainer(network: network, state: state, training: trainingSet, validation: validationSet,
-                                  inputScale: header.input.scale, checkpointTensors: checkpointTensors)
+                                  mixedIn: mixedIn, inputScale: header.input.scale, checkpointTensors: checkpointTensors)
         } catch let error as ImageSizeError {
-            throw CommandFailure(message: "\(trainFile.imagesPath): \(error)")
+            throw CommandFailure(message: "\(trainFile.imagesPath)\(mixedIn.isEmpty ? "" : " or an --extra set"): \(error)")
         }
         let c = state.configuration
         let display = ProgressDisplay(totalEpochs: c.epochs)
@@ -176,7 +207,11 @@ struct Train: ParsableCommand {
         } catch let error as FileProblem {
             throw CommandFailure(message: "\(error.path): \(error.reason); nothing trained")
         }
-        display.message("training \(header.architecture.name) (\(grouped(network.parameterCount)) parameters) on \(grouped(trainingSet.count)) images, "
+        let mixedInNote = zip(selection.mixedIn ?? [], zip(mixedIn, trainer.mixedInPerBatch)).map { chosen, set in
+            "\(grouped(set.0.images.count)) from \(chosen.prefix) (\(set.1) a batch)"
+        }
+        display.message("training \(header.architecture.name) (\(grouped(network.parameterCount)) parameters) on \(grouped(trainingSet.count)) images"
+            + (mixedInNote.isEmpty ? "" : " and " + mixedInNote.joined(separator: ", ")) + ", "
             + "validating on \(grouped(validationSet?.count ?? 0)); \(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), "
             + "seed \(c.seed), \(c.threads) threads")
         if resume != nil { display.message("resuming at epoch \(state.epoch + 1), batch \(state.batch) of \(trainer.batchesPerEpoch)") }
@@ -218,7 +253,6 @@ struct Train: ParsableCommand {
             validationAccuracy = ClassificationMetrics(classNames: header.classNames, labels: labels, logits: logits).accuracy
         }
         var testAccuracy: Double?
-        var checksums = trainFile.checksums
         if let test = try? FashionMNIST.load(.test, from: directory) {
             let images = LabeledImages(pixels: test.images.pixels, labels: test.labels.values, height: test.images.rows, width: test.images.columns)
             testAccuracy = network.measure(images, scale: header.input.scale, threads: threads).accuracy
@@ -229,7 +263,8 @@ struct Train: ParsableCommand {
             command: trainer.state.command, configuration: c, dataChecksums: checksums,
             trainingImages: trainingSet.count, validationImages: validationSet?.count ?? 0,
             seconds: trainer.state.seconds, testAccuracy: testAccuracy, validationAccuracy: validationAccuracy,
-            history: trainer.state.history)
+            history: trainer.state.history,
+            mixedIn: selection.mixedIn.map { zip($0, mixedIn).map { .init(prefix: $0.prefix, share: $0.share, images: $1.images.count) } })
         do {
             try ModelFile.write(network, header: header, to: outputPath)
         } catch {

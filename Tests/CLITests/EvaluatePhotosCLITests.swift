@@ -155,6 +155,11 @@ final class EvaluatePhotosCLITests: XCTestCase {
         // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (even), of "b" 0xaf63df4c8601f1a5 (odd).
         XCTAssertEqual(LabelledPhotos.Part.of(fileName: "a"), .tune)
         XCTAssertEqual(LabelledPhotos.Part.of(fileName: "b"), .measure)
+        // …and of "c" 0xaf63de4c8601eff2: even, second bit set.
+        XCTAssertEqual(LabelledPhotos.Part.quarter(fileName: "a"), .train)
+        XCTAssertEqual(LabelledPhotos.Part.quarter(fileName: "c"), .validation)
+        XCTAssertNil(LabelledPhotos.Part.quarter(fileName: "b"))
+        XCTAssertEqual(try answered("train") + answered("validation"), tune)
         XCTAssertGreaterThan(tune, 0)
         XCTAssertGreaterThan(measure, 0)
     }

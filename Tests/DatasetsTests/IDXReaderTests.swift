@@ -1,3 +1,4 @@
+import CNN
 import CZlib
 import Datasets
 import Foundation
@@ -59,6 +60,23 @@ final class IDXReaderTests: XCTestCase {
     func testLabelOutOfRange() {
         let path = write([0, 0, 8, 1, 0, 0, 0, 3, 1, 12, 2], "labels")
         assertFails({ _ = try IDXReader.readLabels(path, classCount: 10) }, saying: "has label 12 at index 1; labels must be 0–9")
+    }
+
+    func testLabelSetsRoundTripAndAreChecked() throws {
+        let sets = [LabelSet([5, 7, 9]), .none, LabelSet([0])]
+        try IDXWriter.writeLabelSets(sets, classCount: 10, to: directory.file("sets"))
+        let bytes = try XCTUnwrap(FileManager.default.contents(atPath: directory.file("sets")))
+        XCTAssertEqual(Array(bytes.prefix(12)), [0, 0, 8, 2, 0, 0, 0, 3, 0, 0, 0, 10])
+        XCTAssertEqual(Array(bytes[12 ..< 22]), [0, 0, 0, 0, 0, 1, 0, 1, 0, 1])
+        XCTAssertEqual(try IDXReader.readLabelSets(directory.file("sets"), classCount: 10).sets, sets)
+        assertFails({ _ = try IDXReader.readLabelSets(directory.file("sets"), classCount: 8) },
+                    saying: "has label sets over 10 classes; the network has 8")
+        let two = write([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 0, 0, 2], "two")
+        assertFails({ _ = try IDXReader.readLabelSets(two, classCount: 2) }, saying: "has 2 in the label set of image 1; each class is 1 (right) or 0")
+        let short = write([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 0, 0], "short")
+        assertFails({ _ = try IDXReader.readLabelSets(short, classCount: 2) }, saying: "is truncated: its header promises 2 label sets of 2 classes")
+        let huge = write([0, 0, 8, 2, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF], "huge")
+        assertFails({ _ = try IDXReader.readLabelSets(huge, classCount: 10) }, saying: "more than the")
     }
 
     func testDamagedGzip() throws {
