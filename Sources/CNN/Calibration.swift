@@ -17,6 +17,8 @@ public struct Calibration: Codable, Equatable, Sendable {
     /// Expected calibration error on the validation images at temperature 1 and at `temperature`.
     public var validationErrorBefore: Double?
     public var validationErrorAfter: Double?
+    /// When the flagging rules were refitted on photos (`refittingFlags`), how they do there.
+    public var photoFlags: FlagFigures?
 
     /// What models without a fitted calibration use: plain softmax, and only the probability rule.
     public static let uncalibrated = Calibration(temperature: 1, minimumConfidence: defaultMinimumConfidence, maximumEnergy: nil)
@@ -84,6 +86,65 @@ public struct Calibration: Codable, Equatable, Sendable {
         fitted.validationErrorBefore = expectedCalibrationError(uncalibrated.assess(rows: logits, classes: classes), labels: labels)
         fitted.validationErrorAfter = expectedCalibrationError(fitted.assess(rows: logits, classes: classes), labels: labels)
         return fitted
+    }
+
+    /// How a pair of flagging rules does on validation images and validation photos.
+    public struct FlagFigures: Codable, Equatable, Sendable {
+        /// Share of the Fashion-MNIST validation images flagged.
+        public var fashionFlagged: Double
+        /// Share of the photos answered wrong and not flagged (a photo of none of the classes is
+        /// wrong unless flagged).
+        public var photosConfidentlyWrong: Double
+        /// Share of the photos of none of the classes that are flagged.
+        public var noneFlagged: Double
+    }
+
+    /// The same temperature with the flagging rules refitted for photos: of the minimum
+    /// confidences 0.50, 0.55, …, 0.95 and the energy thresholds that flag 1%, 2%, …, 5% of
+    /// `fashion` (rows of logits of validation images), the pair that leaves the fewest of
+    /// `photos` (rows of logits of validation photos, whose right classes are `photoSets`)
+    /// confidently wrong while flagging at most `fashionBudget` of `fashion` — so that the flag
+    /// catches the photos the network gets wrong without doubting the images it knows. Returns
+    /// the rules and their figures, and the figures of the rules as they were.
+    public func refittingFlags(fashion: [Float], photos: [Float], photoSets: [LabelSet], classes: Int,
+                               fashionBudget: Double = 0.04) -> (calibration: Calibration, figures: FlagFigures, before: FlagFigures) {
+        precondition(photos.count == photoSets.count * classes && !photoSets.isEmpty && !fashion.isEmpty)
+        let fashionAnswers = assess(rows: fashion, classes: classes), photoAnswers = assess(rows: photos, classes: classes)
+        let energies = fashionAnswers.map(\.energy).sorted()
+        func figures(_ minimum: Float, _ maximumEnergy: Float?) -> FlagFigures {
+            func flagged(_ a: Assessment) -> Bool { (a.probabilities.max() ?? 0) < minimum || maximumEnergy.map { a.energy > $0 } ?? false }
+            let fashionFlagged = fashionAnswers.filter(flagged).count
+            var wrong = 0, none = 0, noneFlagged = 0
+            for (answer, right) in zip(photoAnswers, photoSets) {
+                let isFlagged = flagged(answer)
+                if right.isEmpty { none += 1; if isFlagged { noneFlagged += 1 } }
+                if !isFlagged && !right.contains(answer.label) { wrong += 1 }
+            }
+            return FlagFigures(fashionFlagged: Double(fashionFlagged) / Double(fashionAnswers.count),
+                               photosConfidentlyWrong: Double(wrong) / Double(photoAnswers.count),
+                               noneFlagged: none == 0 ? 1 : Double(noneFlagged) / Double(none))
+        }
+        var best = (calibration: self, figures: figures(minimumConfidence, maximumEnergy))
+        let before = best.figures
+        for step in 0...9 {
+            let minimum = 0.5 + Float(step) * 0.05
+            for percent in 1...5 {
+                let threshold = energies[min(energies.count - 1, Int((Double(energies.count) * (1 - Double(percent) / 100)).rounded(.down)))]
+                let candidate = figures(minimum, threshold)
+                guard candidate.fashionFlagged <= fashionBudget else { continue }
+                let better = best.figures.fashionFlagged > fashionBudget
+                    || candidate.photosConfidentlyWrong < best.figures.photosConfidentlyWrong
+                    || (candidate.photosConfidentlyWrong == best.figures.photosConfidentlyWrong && candidate.fashionFlagged < best.figures.fashionFlagged)
+                if better {
+                    var rules = self
+                    rules.minimumConfidence = minimum
+                    rules.maximumEnergy = threshold
+                    best = (rules, candidate)
+                }
+            }
+        }
+        best.calibration.photoFlags = best.figures
+        return (best.calibration, best.figures, before)
     }
 
     /// The negative log-likelihood is convex in β = 1/T, so a golden-section search over β finds

@@ -20,7 +20,7 @@ struct CNNClassify: ParsableCommand {
               cnnclassify train --arch seed             # the original notebook's network
             """,
         version: "0.1.0",
-        subcommands: [Classify.self, Train.self, Prepare.self, Evaluate.self, Info.self, Benchmark.self],
+        subcommands: [Classify.self, Train.self, Prepare.self, Calibrate.self, Evaluate.self, Info.self, Benchmark.self],
         defaultSubcommand: Classify.self
     )
 

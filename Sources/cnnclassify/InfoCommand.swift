@@ -69,8 +69,15 @@ struct Info: ParsableCommand {
                 line += "; expected calibration error on validation \(percent(before)) → \(percent(after))"
             }
             lines.append(line)
-            lines.append("flagged when: top probability < \(fixed(Double(k.minimumConfidence), 2))"
-                + (k.maximumEnergy.map { " or energy > \(fixed(Double($0), 3)) (the top 1% of validation images)" } ?? ""))
+            if let photos = k.photoFlags {
+                lines.append("flagged when: top probability < \(fixed(Double(k.minimumConfidence), 2))"
+                    + (k.maximumEnergy.map { " or energy > \(fixed(Double($0), 3))" } ?? "")
+                    + " (fitted on photos: \(percent(photos.fashionFlagged)) of validation images flagged, "
+                    + "\(percent(photos.photosConfidentlyWrong)) of validation photos confidently wrong, \(percent(photos.noneFlagged)) of those of no class flagged)")
+            } else {
+                lines.append("flagged when: top probability < \(fixed(Double(k.minimumConfidence), 2))"
+                    + (k.maximumEnergy.map { " or energy > \(fixed(Double($0), 3)) (the top 1% of validation images)" } ?? ""))
+            }
         } else {
             lines.append("calibration:  none (plain softmax; flagged when the top probability < \(fixed(Double(Calibration.defaultMinimumConfidence), 2)))")
         }

@@ -63,4 +63,43 @@ final class CalibrationTests: XCTestCase {
         let error = Calibration.expectedCalibrationError(Calibration.uncalibrated.assess(rows: logits, classes: 2), labels: [0, 1])
         XCTAssertEqual(error, (0.1 + 0.6) / 2, accuracy: 1e-6)
     }
+
+    /// `count` rows of logits for 4 classes whose softmax top probability is `top` on class
+    /// `label`, all raised by `lift` (which lowers their energy and leaves the probabilities).
+    private func rows(_ count: Int, label: Int, top: Double, lift: Float = 0) -> [Float] {
+        // p_top / p_other = e^d with three others: top = e^d / (e^d + 3).
+        let d = Float(log(3 * top / (1 - top)))
+        let one = (0..<4).map { ($0 == label ? d : 0) + lift }
+        return Array((0..<count).map { _ in one }.joined())
+    }
+
+    func testFlagsRefittedOnPhotosCatchTheirMistakesWithinTheBudget() {
+        let rules = Calibration(temperature: 1, minimumConfidence: 0.5, maximumEnergy: nil)
+        // 100 validation images: 98 at 0.97, 2 at 0.72. Photos, of energy too low for the energy
+        // rule to catch: 10 right at 0.9, 6 wrong at 0.74, 4 of no class at 0.6.
+        let fashion = rows(98, label: 0, top: 0.97) + rows(2, label: 1, top: 0.72)
+        var photos = rows(10, label: 1, top: 0.9, lift: 10)
+        photos += rows(6, label: 2, top: 0.74, lift: 10)
+        photos += rows(4, label: 3, top: 0.6, lift: 10)
+        var sets = [LabelSet](repeating: LabelSet([1]), count: 10)
+        sets += [LabelSet](repeating: LabelSet([0, 1]), count: 6)
+        sets += [LabelSet](repeating: .none, count: 4)
+        let refit = rules.refittingFlags(fashion: fashion, photos: photos, photoSets: sets, classes: 4, fashionBudget: 0.04)
+        XCTAssertEqual(refit.before.photosConfidentlyWrong, 0.5, accuracy: 1e-9, "6 wrong and 4 of no class, none flagged at 0.5")
+        XCTAssertEqual(refit.before.noneFlagged, 0)
+        XCTAssertEqual(refit.before.fashionFlagged, 0)
+        // 0.75 flags every mistake and the two doubtful validation images (2%), and no right photo.
+        XCTAssertEqual(refit.calibration.minimumConfidence, 0.75, accuracy: 1e-6)
+        XCTAssertEqual(refit.figures.photosConfidentlyWrong, 0)
+        XCTAssertEqual(refit.figures.noneFlagged, 1)
+        XCTAssertEqual(refit.figures.fashionFlagged, 0.02, accuracy: 1e-9)
+        XCTAssertEqual(refit.calibration.temperature, 1)
+        XCTAssertEqual(refit.calibration.photoFlags, refit.figures)
+        // Allowed to flag 1% only, it cannot reach the mistakes at 0.74: it still flags those of no class.
+        let tight = rules.refittingFlags(fashion: fashion, photos: photos, photoSets: sets, classes: 4, fashionBudget: 0.01)
+        XCTAssertLessThan(tight.calibration.minimumConfidence, 0.75)
+        XCTAssertLessThanOrEqual(tight.figures.fashionFlagged, 0.01)
+        XCTAssertEqual(tight.figures.photosConfidentlyWrong, 0.3, accuracy: 1e-9)
+        XCTAssertEqual(tight.figures.noneFlagged, 1)
+    }
 }
