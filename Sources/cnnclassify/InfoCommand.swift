@@ -105,6 +105,9 @@ struct Info: ParsableCommand {
         if a.mirror { changes.append("mirror") }
         if a.tone != 0 { changes.append("tone ≤ \(short(a.tone))") }
         if a.erasing != 0 { changes.append("erasing p \(short(a.erasing))") }
+        if a.maxRotation != 0 { changes.append("rotation ≤ \(short(a.maxRotation))°") }
+        if a.ragged != 0 { changes.append("ragged outline p \(short(a.ragged))") }
+        if a.noise != 0 { changes.append("noise σ \(short(a.noise))") }
         parts.append(changes.isEmpty ? "no augmentation" : "augmentation: " + changes.joined(separator: ", "))
         return parts.joined(separator: ", ")
     }

@@ -61,6 +61,10 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Augmentation: show half of the training images as a darker item, lifting their pixels by up to this share of the way to white (fashion: 0.8).",
                                valueName: "fraction")) var augmentTone: Float?
     @Option(help: ArgumentHelp("Augmentation: erase a random rectangle with this probability (fashion: 0.2).", valueName: "probability")) var augmentErase: Float?
+    @Option(help: ArgumentHelp("Augmentation: turn training images by up to this many degrees either way.", valueName: "degrees")) var augmentRotate: Float?
+    @Option(help: ArgumentHelp("Augmentation: drop each pixel of an item's outline with this probability, as a photo's mask leaves it ragged.",
+                               valueName: "probability")) var augmentRagged: Float?
+    @Option(help: ArgumentHelp("Augmentation: add noise of this standard deviation (pixels in 0…1) to the item.", valueName: "sigma")) var augmentNoise: Float?
     @Option(help: ArgumentHelp("Label smoothing: the share of each target spread evenly over all classes.", valueName: "epsilon"))
     var labelSmoothing: Float?
     @Option(help: ArgumentHelp("Stochastic weight averaging: decay the learning rate to --swa-lr by the end of this epoch, keep it there, and make the network the average of the weights at the end of this and every later epoch.",
@@ -115,6 +119,9 @@ struct Train: ParsableCommand {
         let a = augmentation
         if a.maxShift < 0 || a.maxScale < 0 || a.maxScale >= 1 || !(0...1).contains(a.erasing) || !(0...1).contains(a.tone) {
             throw ValidationError("augmentation needs a shift ≥ 0, a scale in [0, 1), a tone in [0, 1] and an erasing probability in [0, 1]")
+        }
+        if !(0...45).contains(a.maxRotation) || !(0...1).contains(a.ragged) || !(0...1).contains(a.noise) {
+            throw ValidationError("augmentation needs a rotation of 0–45 degrees, a ragged probability in [0, 1] and a noise in [0, 1]")
         }
         if let labelSmoothing, !(0..<1).contains(labelSmoothing) { throw ValidationError("--label-smoothing must be in [0, 1)") }
         if let swaStart, !(1...(epochs ?? defaults.epochs)).contains(swaStart) {
@@ -315,7 +322,8 @@ struct Train: ParsableCommand {
     private var augmentation: Augmentation {
         let d = defaults.augmentation
         return Augmentation(maxShift: augmentShift ?? d.maxShift, maxScale: augmentScale ?? d.maxScale,
-                            mirror: augmentMirror ?? d.mirror, tone: augmentTone ?? d.tone, erasing: augmentErase ?? d.erasing)
+                            mirror: augmentMirror ?? d.mirror, tone: augmentTone ?? d.tone, erasing: augmentErase ?? d.erasing,
+                            maxRotation: augmentRotate ?? d.maxRotation, ragged: augmentRagged ?? d.ragged, noise: augmentNoise ?? d.noise)
     }
 
     private func commandLine() -> String {

@@ -53,6 +53,56 @@ final class AugmentationTests: XCTestCase {
         XCTAssertFalse(Augmentation(tone: 0.5).isIdentity)
     }
 
+    func testRotationTurnsAboutTheCentre() {
+        // A quarter turn of a 3×3 image moves the middle of the top row to the middle of a side.
+        let image = Tensor(shape: [9], values: [0, 1, 0, 0, 0, 0, 0, 0, 0]), scratch = Tensor(shape: [9])
+        Augmentation.warp(image.data, height: 3, width: 3, scale: 1, dx: 0, dy: 0, mirror: false, angle: .pi / 2, scratch: scratch.data)
+        let turned = image.values
+        XCTAssertEqual(turned.reduce(0, +), 1, accuracy: 1e-5)
+        XCTAssertTrue(turned[3] > 0.999 || turned[5] > 0.999, "\(turned)")
+        // Drawn only when asked for: without it the draws, and so the images, are those of before.
+        let before = Augmentation(maxShift: 2, mirror: true, erasing: 0.5)
+        var withRotation = before
+        withRotation.maxRotation = 10
+        func run(_ augmentation: Augmentation) -> [Float] {
+            let image = Tensor(shape: [784], values: (0..<784).map { Float($0 % 28) / 28 }), scratch = Tensor(shape: [784])
+            var random = RandomSource(seed: 7)
+            augmentation.apply(to: image.data, height: 28, width: 28, scratch: scratch.data, random: &random)
+            return image.values
+        }
+        XCTAssertNotEqual(run(withRotation), run(before))
+        XCTAssertEqual(run(withRotation), run(withRotation))
+    }
+
+    func testRaggedOutlineDropsOnlyOutlinePixels() {
+        // A 10×10 block in a 28×28 image: 36 outline pixels, 64 inside.
+        let augmentation = Augmentation(ragged: 0.5)
+        var dropped = 0
+        for seed in 0..<20 as Range<UInt64> {
+            let image = Tensor(shape: [784]), scratch = Tensor(shape: [784])
+            for y in 9..<19 { for x in 9..<19 { image[y * 28 + x] = 0.8 } }
+            var random = RandomSource(seed: seed)
+            augmentation.apply(to: image.data, height: 28, width: 28, scratch: scratch.data, random: &random)
+            for y in 10..<18 { for x in 10..<18 { XCTAssertEqual(image[y * 28 + x], 0.8, "inside, seed \(seed)") } }
+            dropped += (0..<784).filter { image[$0] == 0 }.count - (784 - 100)
+        }
+        XCTAssertEqual(Double(dropped) / (20 * 36), 0.5, accuracy: 0.1)
+    }
+
+    func testNoiseTouchesOnlyTheItemAndStaysInRange() {
+        let augmentation = Augmentation(noise: 0.1)
+        let image = Tensor(shape: [784]), scratch = Tensor(shape: [784])
+        for i in 300..<500 { image[i] = i % 2 == 0 ? 1 : 0.5 }
+        var random = RandomSource(seed: 3)
+        augmentation.apply(to: image.data, height: 28, width: 28, scratch: scratch.data, random: &random)
+        let values = image.values
+        XCTAssertTrue(values[..<300].allSatisfy { $0 == 0 } && values[500...].allSatisfy { $0 == 0 })
+        XCTAssertTrue(values.allSatisfy { (0...1).contains($0) })
+        let halves = (300..<500).filter { $0 % 2 == 1 }.map { values[$0] - 0.5 }
+        let spread = (halves.map { $0 * $0 }.reduce(0, +) / Float(halves.count)).squareRoot()
+        XCTAssertEqual(spread, 0.1, accuracy: 0.03)
+    }
+
     /// Half of the images come out lifted, each by its own amount, and only their non-zero pixels.
     func testToneDarkensAboutHalfOfTheImages() {
         let augmentation = Augmentation(tone: 0.8)
