@@ -44,6 +44,13 @@ public struct LabelledPhotos: Sendable {
     public var directory: String
     public var folders: [Folder]
 
+    /// The same with the mapping read from `mappingFile`, if one is given.
+    public init(directory: String, mappingFile: String?, classNames: [String], part: Part,
+                problem: (String, String) -> Void) throws(FileProblem) {
+        let mapping = try mappingFile.map { path throws(FileProblem) in try PhotoMapping.read(path, classNames: classNames) }
+        try self.init(directory: directory, mapping: mapping, classNames: classNames, part: part, problem: problem)
+    }
+
     /// The folders directly below `directory`, each with its expectation from `mapping` or, without
     /// one, from its name, which must then be a class name. A folder the mapping does not know, or
     /// a name that is not a class, is an error; files directly in `directory` go to `problem`.

@@ -18,8 +18,9 @@ struct Calibrate: ParsableCommand {
             rewritten in place, or written to --output.
 
             Example:
-              cnnclassify prepare photos/ --mapping mapping.tsv --part validation --output data/photos-validation
-              cnnclassify calibrate Models/fashion.cnnw --photos data/photos-validation
+              cnnclassify prepare photos/ --mapping map.tsv --part validation \\
+                --output data/v
+              cnnclassify calibrate Models/fashion.cnnw --photos data/v
             """
     )
 

@@ -18,8 +18,7 @@ extension Evaluate {
         }
         let labelled: LabelledPhotos
         do {
-            let map = try mapping.map { path throws(FileProblem) in try PhotoMapping.read(path, classNames: classNames) }
-            labelled = try LabelledPhotos(directory: directory, mapping: map, classNames: classNames, part: part, problem: problem)
+            labelled = try LabelledPhotos(directory: directory, mappingFile: mapping, classNames: classNames, part: part, problem: problem)
         } catch {
             throw CommandFailure(message: "\(error)")
         }

@@ -22,8 +22,8 @@ struct Prepare: ParsableCommand {
             left out, and the exit status is then 1.
 
             Examples:
-              cnnclassify prepare photos/ --mapping mapping.tsv --part train --output data/photos-train
-              cnnclassify train --arch fashion --extra data/photos-train:0.25
+              cnnclassify prepare photos/ --mapping map.tsv --part train --output data/p
+              cnnclassify train --arch fashion --extra data/p:0.2
             """
     )
 
@@ -48,8 +48,9 @@ struct Prepare: ParsableCommand {
         let classNames = contents.header.classNames
         let labelled: LabelledPhotos
         do {
-            let map = try mapping.map { path throws(FileProblem) in try PhotoMapping.read(path, classNames: classNames) }
-            labelled = try LabelledPhotos(directory: directory, mapping: map, classNames: classNames, part: part) { printError("\($0): \($1)") }
+            labelled = try LabelledPhotos(directory: directory, mappingFile: mapping, classNames: classNames, part: part) {
+                printError("\($0): \($1)")
+            }
         } catch {
             throw CommandFailure(message: "\(error)")
         }

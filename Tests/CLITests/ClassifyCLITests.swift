@@ -193,7 +193,7 @@ final class ClassifyCLITests: XCTestCase {
         }
         // Prose paragraphs (unindented, before USAGE) never hold a run of spaces: a lost line
         // continuation in a multi-line string leaves the next line's indentation in the text.
-        for command in ["classify", "train", "evaluate", "info", "benchmark"] {
+        for command in ["classify", "train", "prepare", "calibrate", "evaluate", "info", "benchmark"] {
             let text = try CNNClassifyBinary.run([command, "--help"]).stdout
             let prose = text.components(separatedBy: "USAGE:")[0].split(separator: "\n").filter { !$0.hasPrefix(" ") }
             for line in prose { XCTAssertFalse(line.contains("   "), "\(command) --help: \(line)") }
