@@ -6,7 +6,7 @@ import CNN
 struct CNNClassify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cnnclassify",
-        abstract: "Classify clothing images with a convolutional network trained from scratch on Fashion-MNIST.",
+        abstract: "Classify clothing images with a convolutional network trained from scratch on Fashion-MNIST and real photos.",
         discussion: """
             Classes, in label order: T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, \
             Sneaker, Bag, Ankle boot.
@@ -16,7 +16,7 @@ struct CNNClassify: ParsableCommand {
               cnnclassify --format tsv photos/ > results.tsv
               cnnclassify evaluate                      # the shipped model on t10k
               cnnclassify info                          # how the shipped model was made
-              cnnclassify train --arch fashion --seed 1   # the shipped model's recipe
+              Models/train-fashion.sh                   # remake the shipped model
               cnnclassify train --arch seed             # the original notebook's network
             """,
         version: "0.1.0",

@@ -16,7 +16,8 @@ struct Train: ParsableCommand {
                        50 epochs of per-sample SGD (lr 0.01) on the first
                        5,000 training images, validated on 5000..<10000
               fashion  three 3×3 convolutions with batch normalisation, 256
-                       hidden units, 861K parameters (the shipped model):
+                       hidden units, 861K parameters (the shipped model,
+                       which Models/train-fashion.sh trains with photos):
                        35 epochs, batch 128, SGD lr 0.05, momentum 0.9,
                        weight decay 5e-4, cosine schedule; images shifted
                        by up to 2 pixels, mirrored, darkened (tone up to
@@ -28,7 +29,7 @@ struct Train: ParsableCommand {
             --threads give bit-identical weights.
 
             Examples:
-              cnnclassify train --arch fashion --seed 1 --report docs/training
+              cnnclassify train --arch fashion --seed 1 --epochs 40 --extra data/p:0.2
               cnnclassify train --arch basic --epochs 10 --seed 1
               cnnclassify train --arch seed --seed 3 --output Models/seed.cnnw
               cnnclassify train --resume checkpoints/basic.checkpoint.cnnw
@@ -384,7 +385,8 @@ struct TrainingDefaults {
     static let seed = TrainingDefaults(epochs: 50, batchSize: 1, optimizer: .sgd, learningRate: 0.01, schedule: .constant,
                                        limit: 5000, validation: .range(5000..<10000))
     static let basic = TrainingDefaults(epochs: 10, batchSize: 64, optimizer: .adam, learningRate: 0.001, schedule: .cosine)
-    /// The recipe of the shipped model.
+    /// The shipped model's recipe, but for the photos mixed in and five more epochs
+    /// (`Models/train-fashion.sh`).
     static let fashion = TrainingDefaults(epochs: 35, batchSize: 128, optimizer: .sgd, learningRate: 0.05, momentum: 0.9,
                                           weightDecay: 5e-4, schedule: .cosine,
                                           augmentation: Augmentation(maxShift: 2, mirror: true, tone: 0.8, erasing: 0.2))
