@@ -25,5 +25,4 @@ public struct LabelSet: Hashable, Sendable {
     public var isEmpty: Bool { bits == 0 }
     /// The class, when exactly one is right.
     public var single: Int? { count == 1 ? bits.trailingZeroBitCount : nil }
-    public var labels: [Int] { (0..<Self.maximumClassCount).filter(contains) }
 }
