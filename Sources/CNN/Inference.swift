@@ -36,6 +36,22 @@ extension Network {
         return all
     }
 
+    /// The features (`images.count × featureWidth` values) and logits of every image.
+    public func featuresAndLogits(_ images: LabeledImages, scale: Float, threads: Int) -> (features: [Float], logits: [Float]) {
+        let input = Tensor()
+        var labels: [Int32] = [], features: [Float] = [], logits: [Float] = []
+        features.reserveCapacity(images.count * featureWidth)
+        logits.reserveCapacity(images.count * classCount)
+        let context = RunContext(training: false, threads: threads)
+        for start in stride(from: 0, to: images.count, by: 256) {
+            images.fill(input, labels: &labels, indices: start ..< min(start + 256, images.count), scale: scale)
+            let outputs = forwardKeepingFeatures(input, context: context)
+            features.append(contentsOf: UnsafeBufferPointer(start: outputs.features.data, count: outputs.features.count))
+            logits.append(contentsOf: UnsafeBufferPointer(start: outputs.logits.data, count: outputs.logits.count))
+        }
+        return (features, logits)
+    }
+
     /// The same function for inference, with each batch normalisation that follows a convolution
     /// folded into that convolution's weights and bias: one pass over the activations less per
     /// pair, and the same outputs up to rounding. Networks without such pairs come back as they are.

@@ -32,7 +32,7 @@ public enum ModelFile {
         let json = try JSONEncoder.sorted.encode(header)
         out.append(UInt32(json.count))
         out.append(Array(json))
-        let tensors = network.savedTensors + extraTensors.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) }
+        let tensors = network.savedTensors + (header.calibration?.features?.tensors ?? []) + extraTensors.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) }
         out.append(UInt32(tensors.count))
         for (name, tensor) in tensors {
             let nameBytes = Array(name.utf8)
@@ -71,7 +71,7 @@ public enum ModelFile {
         let stored = bytes.suffix(4).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
         guard crc32(bytes.dropLast(4)) == stored else { throw fail("is truncated or corrupted (checksum mismatch)") }
         guard let headerLength = reader.u32(), let json = reader.bytes(Int(headerLength)) else { throw fail("is truncated") }
-        let header: ModelHeader
+        var header: ModelHeader
         do {
             header = try JSONDecoder().decode(ModelHeader.self, from: Data(json))
         } catch {
@@ -122,6 +122,9 @@ public enum ModelFile {
         guard reader.remaining == 4 else { throw fail("has \(reader.remaining - 4) unexpected bytes after its tensors") }
         if let missing = network.savedTensors.first(where: { needed[$0.name] != nil }) {
             throw fail("has no tensor \(missing.name), which the \(header.architecture.name) architecture needs")
+        }
+        if header.calibration?.maximumDistance != nil {
+            header.calibration?.features = try FeatureDistance(taking: &tensors, classes: network.classCount, dimension: network.featureWidth, fail: fail)
         }
         // Only a checkpoint carries more (the optimizer's state).
         guard header.checkpoint != nil || tensors.isEmpty else {

@@ -42,6 +42,7 @@ extension ModelHeader {
                 return "has a minimum confidence of \(calibration.minimumConfidence), outside 0...1"
             }
             guard calibration.maximumEnergy?.isFinite ?? true else { return "has an energy threshold that is not a finite number" }
+            guard calibration.maximumDistance?.isFinite ?? true else { return "has a feature-distance threshold that is not a finite number" }
         }
         return nil
     }

@@ -74,6 +74,16 @@ public final class Network {
         layers.reduce(input) { x, layer in layer.forward(x, context: context) }
     }
 
+    /// The outputs of the layer before the last (the features the classes are told apart by),
+    /// `[N, featureWidth]`, and the logits; both valid until the next forward pass.
+    public func forwardKeepingFeatures(_ input: Tensor, context: RunContext) -> (features: Tensor, logits: Tensor) {
+        let features = layers.dropLast().reduce(input) { x, layer in layer.forward(x, context: context) }
+        return (features, layers.last!.forward(features, context: context))
+    }
+
+    /// How many values `forwardKeepingFeatures` gives per image as features.
+    public var featureWidth: Int { (layers.dropLast().last?.outputShape ?? architecture.inputShape).reduce(1, *) }
+
     /// Back-propagates the gradient of the loss with respect to the logits of the last training
     /// forward pass, leaving each parameter's gradient in `Parameter.gradient`.
     public func backward(_ logitGradient: Tensor, context: RunContext) {

@@ -74,9 +74,12 @@ public final class ClassificationPipeline {
             }
             var answers: [Calibration.Assessment] = []
             if !good.isEmpty {
-                let logits = network.forward(batch, context: RunContext(training: false, threads: threads))
+                let (features, logits) = network.forwardKeepingFeatures(batch, context: RunContext(training: false, threads: threads))
                 let classes = logits.shape[1]
-                answers = (0..<good.count).map { calibration.assess(UnsafeBufferPointer(start: logits.data + $0 * classes, count: classes)) }
+                let distances = calibration.distances(features.data, rows: good.count)
+                answers = (0..<good.count).map {
+                    calibration.assess(UnsafeBufferPointer(start: logits.data + $0 * classes, count: classes), distance: distances?[$0])
+                }
             }
             var next = 0
             for (i, input) in window.enumerated() {

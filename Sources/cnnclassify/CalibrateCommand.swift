@@ -30,6 +30,8 @@ struct Calibrate: ParsableCommand {
     @Option(help: ArgumentHelp("Validation images: N (the last N of the training file) or a range a..<b of it.", valueName: "n|a..<b"))
     var validation: ValidationSelection = .last(5000)
     @Option(help: ArgumentHelp("The largest share of validation images the flag may take.", valueName: "share")) var budget: Double = 0.04
+    @Flag(help: ArgumentHelp("Also consider a third rule: flag inputs whose penultimate features are far (Mahalanobis distance) from every class's mean on the training images."))
+    var featureDistance = false
     @Option(help: "Where to write the refitted model (default: over MODEL).") var output: String?
     @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -59,9 +61,22 @@ struct Calibrate: ParsableCommand {
         let scale = header.input.scale, classes = network.classCount
         let photoImages = LabeledImages(pixels: prepared.pixels, labels: [UInt8](repeating: 0, count: prepared.count),
                                         height: prepared.height, width: prepared.width)
-        let refit = calibration.refittingFlags(fashion: network.logits(all.subset(range), scale: scale, threads: threads),
-                                               photos: network.logits(photoImages, scale: scale, threads: threads),
-                                               photoSets: prepared.sets, classes: classes, fashionBudget: budget)
+        let fashion = network.featuresAndLogits(all.subset(range), scale: scale, threads: threads)
+        let photoOutputs = network.featuresAndLogits(photoImages, scale: scale, threads: threads)
+        var candidates: Calibration.DistanceCandidates?
+        if featureDistance {
+            // The class means and covariance come from the images the network was trained on.
+            let training = all.subset(Array(0..<range.lowerBound) + Array(range.upperBound..<all.count))
+            let trainingOutputs = network.featuresAndLogits(training, scale: scale, threads: threads)
+            let features = FeatureDistance.fit(features: trainingOutputs.features, labels: training.labels.map(Int.init),
+                                               classes: classes, dimension: network.featureWidth)
+            func distances(_ rows: [Float]) -> [Float] {
+                rows.withUnsafeBufferPointer { features.distances($0.baseAddress!, rows: rows.count / network.featureWidth) }
+            }
+            candidates = .init(fashion: distances(fashion.features), photos: distances(photoOutputs.features), features: features)
+        }
+        let refit = calibration.refittingFlags(fashion: fashion.logits, photos: photoOutputs.logits, photoSets: prepared.sets,
+                                               classes: classes, distances: candidates, fashionBudget: budget)
         header.calibration = refit.calibration
         let destination = output ?? model
         do {
@@ -70,10 +85,9 @@ struct Calibrate: ParsableCommand {
             throw CommandFailure(message: "\(error)")
         }
         for (name, figures, rules) in [("before", refit.before, calibration), ("after", refit.figures, refit.calibration)] {
-            print("\(name): flagged when top probability < \(fixed(Double(rules.minimumConfidence), 2))"
-                  + (rules.maximumEnergy.map { " or energy > \(fixed(Double($0), 3))" } ?? "")
-                  + "; validation images flagged \(percent(figures.fashionFlagged)), photos confidently wrong "
-                  + "\(percent(figures.photosConfidentlyWrong)), photos of no class flagged \(percent(figures.noneFlagged))")
+            print("\(name): flagged when \(flagRule(rules)); validation images flagged \(percent(figures.fashionFlagged)), photos confidently wrong "
+                  + "\(percent(figures.photosConfidentlyWrong)), photos of no class flagged \(percent(figures.noneFlagged))"
+                  + (figures.rightFlagged.map { ", photos answered right flagged \(percent($0))" } ?? ""))
         }
         print("wrote \(destination)")
     }

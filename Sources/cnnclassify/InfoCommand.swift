@@ -70,10 +70,10 @@ struct Info: ParsableCommand {
             }
             lines.append(line)
             if let photos = k.photoFlags {
-                lines.append("flagged when: top probability < \(fixed(Double(k.minimumConfidence), 2))"
-                    + (k.maximumEnergy.map { " or energy > \(fixed(Double($0), 3))" } ?? "")
+                lines.append("flagged when: \(flagRule(k))"
                     + " (fitted on photos: \(percent(photos.fashionFlagged)) of validation images flagged, "
-                    + "\(percent(photos.photosConfidentlyWrong)) of validation photos confidently wrong, \(percent(photos.noneFlagged)) of those of no class flagged)")
+                    + "\(percent(photos.photosConfidentlyWrong)) of validation photos confidently wrong, \(percent(photos.noneFlagged)) of those of no class flagged"
+                    + (photos.rightFlagged.map { ", \(percent($0)) of those answered right flagged" } ?? "") + ")")
             } else {
                 lines.append("flagged when: top probability < \(fixed(Double(k.minimumConfidence), 2))"
                     + (k.maximumEnergy.map { " or energy > \(fixed(Double($0), 3)) (the top 1% of validation images)" } ?? ""))
@@ -131,4 +131,11 @@ private extension LayerSpec {
         case .batchNorm2D: "batch norm"
         }
     }
+}
+
+/// A calibration's flagging rule in words: "top probability < 0.50 or energy > -5.800".
+func flagRule(_ calibration: Calibration) -> String {
+    "top probability < \(fixed(Double(calibration.minimumConfidence), 2))"
+        + (calibration.maximumEnergy.map { " or energy > \(fixed(Double($0), 3))" } ?? "")
+        + (calibration.maximumDistance.map { " or feature distance > \(fixed(Double($0), 1))" } ?? "")
 }

@@ -29,7 +29,7 @@ struct Train: ParsableCommand {
             --threads give bit-identical weights.
 
             Examples:
-              cnnclassify train --arch fashion --seed 1 --epochs 40 --extra data/p:0.2
+              cnnclassify train --arch fashion --seed 1 --epochs 50 --extra data/p:0.2
               cnnclassify train --arch basic --epochs 10 --seed 1
               cnnclassify train --arch seed --seed 3 --output Models/seed.cnnw
               cnnclassify train --resume checkpoints/basic.checkpoint.cnnw
@@ -385,7 +385,7 @@ struct TrainingDefaults {
     static let seed = TrainingDefaults(epochs: 50, batchSize: 1, optimizer: .sgd, learningRate: 0.01, schedule: .constant,
                                        limit: 5000, validation: .range(5000..<10000))
     static let basic = TrainingDefaults(epochs: 10, batchSize: 64, optimizer: .adam, learningRate: 0.001, schedule: .cosine)
-    /// The shipped model's recipe, but for the photos mixed in and five more epochs
+    /// The shipped model's recipe, but for the photos mixed in and fifteen more epochs
     /// (`Models/train-fashion.sh`).
     static let fashion = TrainingDefaults(epochs: 35, batchSize: 128, optimizer: .sgd, learningRate: 0.05, momentum: 0.9,
                                           weightDecay: 5e-4, schedule: .cosine,

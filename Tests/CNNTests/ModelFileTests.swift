@@ -37,6 +37,39 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(try ModelFile.read(path).header.classNames, ["a", "b", "c"])
     }
 
+    /// A flag with a feature distance keeps its class means and precision as two tensors; a file
+    /// that names the rule without them, or with them in another shape, is refused.
+    func testFeatureDistanceRoundTripsAndIsChecked() throws {
+        let network = try Network(architecture)
+        network.initialize(seed: 1)
+        XCTAssertEqual(network.featureWidth, 8)
+        var calibration = Calibration(temperature: 1.5, minimumConfidence: 0.6, maximumEnergy: -2)
+        calibration.maximumDistance = 42
+        calibration.features = FeatureDistance(classes: 3, dimension: 8, means: (0..<24).map { Float($0) },
+                                               precision: (0..<64).map { $0 % 9 == 0 ? 2 : 0 })
+        var header = ModelHeader(architecture: architecture, classNames: ["a", "b", "c"])
+        header.calibration = calibration
+        let path = directory.file("flag.cnnw")
+        try ModelFile.write(network, header: header, to: path)
+        let read = try ModelFile.read(path)
+        XCTAssertEqual(read.header.calibration, calibration)
+        XCTAssertTrue(read.extraTensors.isEmpty)
+
+        calibration.features = FeatureDistance(classes: 3, dimension: 4, means: [Float](repeating: 0, count: 12),
+                                               precision: [Float](repeating: 1, count: 16))
+        header.calibration = calibration
+        try ModelFile.write(network, header: header, to: path)
+        XCTAssertThrowsError(try ModelFile.read(path)) { error in
+            XCTAssertTrue("\(error)".contains("calibration.feature-means of shape [3, 4], but the network needs [3, 8]"), "\(error)")
+        }
+        calibration.features = nil
+        header.calibration = calibration
+        try ModelFile.write(network, header: header, to: path)
+        XCTAssertThrowsError(try ModelFile.read(path)) { error in
+            XCTAssertTrue("\(error)".contains("has a feature-distance flag but no tensor calibration.feature-means"), "\(error)")
+        }
+    }
+
     func testTruncatedFileIsRejected() throws {
         let (_, bytes) = try writeModel()
         for length in [2, 10, bytes.count / 2, bytes.count - 5] {

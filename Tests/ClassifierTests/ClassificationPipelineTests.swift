@@ -1,0 +1,42 @@
+import CNN
+import Classifier
+import Foundation
+import TestSupport
+import XCTest
+
+/// The pipeline asks the calibration for feature distances when its flag uses them: with a
+/// threshold every input exceeds, each answer is flagged unusual; with one none reaches, none is.
+final class ClassificationPipelineTests: XCTestCase {
+    func testFeatureDistanceRuleFlagsWhatIsFar() throws {
+        let work = TemporaryDirectory()
+        let architecture = Architecture(name: "tiny", inputShape: [1, 28, 28], layers: [
+            .flatten, .dense(.init(outputs: 6)), .relu, .dense(.init(outputs: 10)),
+        ])
+        let network = try Network(architecture)
+        network.initialize(seed: 5)
+        let images = SyntheticData.images(count: 3, seed: 4)
+        let paths = try (0..<3).map { n in
+            let path = work.file("image\(n).png")
+            ImageFixtures.write(try ImageFixtures.png(images, n), to: path)
+            return path
+        }
+        func flags(maximumDistance: Float?) -> [Bool] {
+            var calibration = Calibration(temperature: 1, minimumConfidence: 0, maximumEnergy: nil)
+            calibration.maximumDistance = maximumDistance
+            // Means far from any feature a ReLU gives: every distance is at least 100².
+            calibration.features = FeatureDistance(classes: 10, dimension: 6, means: [Float](repeating: -100, count: 60),
+                                                   precision: (0..<36).map { $0 % 7 == 0 ? 1 : 0 })
+            var header = ModelHeader(architecture: architecture, classNames: (0..<10).map { "class \($0)" })
+            header.calibration = calibration
+            let pipeline = ClassificationPipeline(network: network, header: header)
+            var unusual: [Bool] = []
+            pipeline.run(paths.map { ClassifierInput.file($0) }) { _, outcome in
+                if case .classified(let prediction) = outcome { unusual.append(prediction.unusual) }
+            }
+            return unusual
+        }
+        XCTAssertEqual(flags(maximumDistance: 6 * 100 * 100 - 1), [true, true, true])
+        XCTAssertEqual(flags(maximumDistance: 1e12), [false, false, false])
+        XCTAssertEqual(flags(maximumDistance: nil), [false, false, false], "no threshold, no rule")
+    }
+}
