@@ -91,12 +91,19 @@ struct Evaluate: ParsableCommand {
             all = all.subset(selected)
         }
         let network = try contents.network.foldingBatchNormalisation()
-        let (features, logits) = network.featuresAndLogits(all, scale: input.scale, threads: threads)
+        let modelCalibration = contents.header.calibration ?? .uncalibrated
+        let logits: [Float]
+        var distances: [Float]?
+        if modelCalibration.maximumDistance != nil {
+            let outputs = network.featuresAndLogits(all, scale: input.scale, threads: threads)
+            logits = outputs.logits
+            distances = outputs.features.withUnsafeBufferPointer { modelCalibration.distances($0.baseAddress!, rows: all.count) }
+        } else {
+            logits = network.logits(all, scale: input.scale, threads: threads)
+        }
         let labels = all.labels.map(Int.init)
         let metrics = ClassificationMetrics(classNames: contents.header.classNames, labels: labels, logits: logits)
         let classes = contents.header.classNames.count
-        let modelCalibration = contents.header.calibration ?? .uncalibrated
-        let distances = features.withUnsafeBufferPointer { modelCalibration.distances($0.baseAddress!, rows: all.count) }
         let answers = modelCalibration.assess(rows: logits, classes: classes, distances: distances)
         let calibration = CalibrationReport(modelCalibration, answers: answers,
                                             plain: Calibration.uncalibrated.assess(rows: logits, classes: classes), labels: labels)
