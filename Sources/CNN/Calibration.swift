@@ -53,8 +53,6 @@ public struct Calibration: Codable, Equatable, Sendable {
     public struct Assessment: Sendable {
         public var probabilities: [Float]
         public var energy: Float
-        /// The distance of the input's features to the nearest class, when the flag uses it.
-        public var distance: Float?
         /// The top probability is below `minimumConfidence`.
         public var uncertain: Bool
         /// The energy is above `maximumEnergy`, or the distance above `maximumDistance`.
@@ -69,7 +67,7 @@ public struct Calibration: Codable, Equatable, Sendable {
         let energy = -temperature * logSumExp
         var far = false
         if let distance, let maximumDistance { far = distance > maximumDistance }
-        return Assessment(probabilities: probabilities, energy: energy, distance: distance,
+        return Assessment(probabilities: probabilities, energy: energy,
                           uncertain: (probabilities.max() ?? 0) < minimumConfidence,
                           unusual: (maximumEnergy.map { energy > $0 } ?? false) || far)
     }
@@ -85,9 +83,11 @@ public struct Calibration: Codable, Equatable, Sendable {
     /// The feature distances of `features` (rows of the network's penultimate outputs), if the
     /// flag uses them.
     public func distances(_ rowsOfFeatures: UnsafePointer<Float>, rows: Int) -> [Float]? {
-        guard maximumDistance != nil, let features else { return nil }
-        return features.distances(rowsOfFeatures, rows: rows)
+        distanceRule?.distances(rowsOfFeatures, rows: rows)
     }
+
+    /// The distance the flag measures, when it has a threshold for it.
+    var distanceRule: FeatureDistance? { maximumDistance == nil ? nil : features }
 
     /// `softmax(z / T)` and `log Σ exp(zᵢ / T)`, computed from the largest logit so nothing overflows.
     static func softmax(_ logits: UnsafeBufferPointer<Float>, temperature: Float) -> ([Float], Float) {

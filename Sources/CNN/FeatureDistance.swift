@@ -105,7 +105,8 @@ public struct FeatureDistance: Equatable, Sendable {
         return (0..<rows).map { n in
             var own: Float = 0
             for i in 0..<dimension { own += transformed[n * dimension + i] * features[n * dimension + i] }
-            let nearest = (0..<classes).map { own - 2 * crossTerms[n * classes + $0] + meanNorms[$0] }.min()!
+            var nearest = Float.infinity
+            for c in 0..<classes { nearest = min(nearest, own - 2 * crossTerms[n * classes + c] + meanNorms[c]) }
             return max(0, nearest)
         }
     }

@@ -3,13 +3,21 @@ extension Network {
     /// valid only during the call) to `body` with the index of the batch's first image.
     public func forEachBatchOfLogits(_ images: LabeledImages, scale: Float, batchSize: Int = 256, threads: Int,
                                      _ body: (Int, Tensor, UnsafeBufferPointer<Int32>) -> Void) {
+        forEachBatchOfOutputs(images, scale: scale, batchSize: batchSize, threads: threads) { start, outputs, labels in
+            body(start, outputs.logits, labels)
+        }
+    }
+
+    /// The same with each batch's features (`[n, featureWidth]`) beside its logits.
+    private func forEachBatchOfOutputs(_ images: LabeledImages, scale: Float, batchSize: Int = 256, threads: Int,
+                                       _ body: (Int, (features: Tensor, logits: Tensor), UnsafeBufferPointer<Int32>) -> Void) {
         let input = Tensor()
         var labels: [Int32] = []
         let context = RunContext(training: false, threads: threads)
         for start in stride(from: 0, to: images.count, by: batchSize) {
             images.fill(input, labels: &labels, indices: start ..< min(start + batchSize, images.count), scale: scale)
-            let logits = forward(input, context: context)
-            labels.withUnsafeBufferPointer { body(start, logits, $0) }
+            let outputs = forwardKeepingFeatures(input, context: context)
+            labels.withUnsafeBufferPointer { body(start, outputs, $0) }
         }
     }
 
@@ -28,28 +36,32 @@ extension Network {
 
     /// The logits of every image, row after row (`images.count × classCount` values).
     public func logits(_ images: LabeledImages, scale: Float, threads: Int) -> [Float] {
-        var all: [Float] = []
-        all.reserveCapacity(images.count * classCount)
-        forEachBatchOfLogits(images, scale: scale, threads: threads) { _, logits, _ in
-            all.append(contentsOf: UnsafeBufferPointer(start: logits.data, count: logits.count))
-        }
-        return all
+        logitsAndDistances(images, scale: scale, threads: threads, calibration: .uncalibrated).logits
     }
 
     /// The features (`images.count × featureWidth` values) and logits of every image.
     public func featuresAndLogits(_ images: LabeledImages, scale: Float, threads: Int) -> (features: [Float], logits: [Float]) {
-        let input = Tensor()
-        var labels: [Int32] = [], features: [Float] = [], logits: [Float] = []
+        var features: [Float] = [], logits: [Float] = []
         features.reserveCapacity(images.count * featureWidth)
         logits.reserveCapacity(images.count * classCount)
-        let context = RunContext(training: false, threads: threads)
-        for start in stride(from: 0, to: images.count, by: 256) {
-            images.fill(input, labels: &labels, indices: start ..< min(start + 256, images.count), scale: scale)
-            let outputs = forwardKeepingFeatures(input, context: context)
+        forEachBatchOfOutputs(images, scale: scale, threads: threads) { _, outputs, _ in
             features.append(contentsOf: UnsafeBufferPointer(start: outputs.features.data, count: outputs.features.count))
             logits.append(contentsOf: UnsafeBufferPointer(start: outputs.logits.data, count: outputs.logits.count))
         }
         return (features, logits)
+    }
+
+    /// The logits of every image and, when `calibration`'s flag uses them, the feature distances
+    /// (the features themselves are kept only as long as a batch needs them).
+    public func logitsAndDistances(_ images: LabeledImages, scale: Float, threads: Int,
+                                   calibration: Calibration) -> (logits: [Float], distances: [Float]?) {
+        var logits: [Float] = [], distances: [Float] = []
+        logits.reserveCapacity(images.count * classCount)
+        forEachBatchOfOutputs(images, scale: scale, threads: threads) { _, outputs, labels in
+            logits.append(contentsOf: UnsafeBufferPointer(start: outputs.logits.data, count: outputs.logits.count))
+            distances += calibration.distances(outputs.features.data, rows: labels.count) ?? []
+        }
+        return (logits, calibration.distanceRule == nil ? nil : distances)
     }
 
     /// The same function for inference, with each batch normalisation that follows a convolution

@@ -32,7 +32,7 @@ public enum ModelFile {
         let json = try JSONEncoder.sorted.encode(header)
         out.append(UInt32(json.count))
         out.append(Array(json))
-        let tensors = network.savedTensors + (header.calibration?.features?.tensors ?? []) + extraTensors.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) }
+        let tensors = network.savedTensors + (header.calibration?.distanceRule?.tensors ?? []) + extraTensors.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) }
         out.append(UInt32(tensors.count))
         for (name, tensor) in tensors {
             let nameBytes = Array(name.utf8)

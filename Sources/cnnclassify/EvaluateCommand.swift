@@ -92,15 +92,7 @@ struct Evaluate: ParsableCommand {
         }
         let network = try contents.network.foldingBatchNormalisation()
         let modelCalibration = contents.header.calibration ?? .uncalibrated
-        let logits: [Float]
-        var distances: [Float]?
-        if modelCalibration.maximumDistance != nil {
-            let outputs = network.featuresAndLogits(all, scale: input.scale, threads: threads)
-            logits = outputs.logits
-            distances = outputs.features.withUnsafeBufferPointer { modelCalibration.distances($0.baseAddress!, rows: all.count) }
-        } else {
-            logits = network.logits(all, scale: input.scale, threads: threads)
-        }
+        let (logits, distances) = network.logitsAndDistances(all, scale: input.scale, threads: threads, calibration: modelCalibration)
         let labels = all.labels.map(Int.init)
         let metrics = ClassificationMetrics(classNames: contents.header.classNames, labels: labels, logits: logits)
         let classes = contents.header.classNames.count
