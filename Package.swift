@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Datasets", "TestSupport"], exclude: ["corpus-outcomes.tsv"]),
         .testTarget(name: "CLITests", dependencies: ["cnnclassify", "CNN", "Classifier", "Datasets", "Imaging", "TestSupport"]),
-        .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "CNN", "TestSupport"]),
+        .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "CNN", "Imaging", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "CNN", "Imaging", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

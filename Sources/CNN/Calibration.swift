@@ -8,9 +8,10 @@ import Foundation
 /// network is right. An answer is flagged *low confidence* when its top probability is below
 /// `minimumConfidence`, or when the input is *unusual*: its free energy `−T·log Σᵢ exp(zᵢ/T)` is
 /// higher than that of 99% of the validation images (Liu et al., 2020). Inputs unlike the training
-/// images tend to excite no class strongly, which shows as high energy. A flag refitted on photos
-/// (`refittingFlags`) may also call an input unusual when its features lie far from every class
-/// (`FeatureDistance`).
+/// images tend to excite no class strongly, which shows as high energy. Those are the rules for
+/// crops, images like Fashion-MNIST's. Photos, in which preprocessing had to find the garment,
+/// may have rules of their own (`photoRules`, fitted by `refittingFlags`), which may also call an
+/// input unusual when its features lie far from every class (`FeatureDistance`).
 public struct Calibration: Codable, Equatable, Sendable {
     public var temperature: Float
     public var minimumConfidence: Float
@@ -19,16 +20,52 @@ public struct Calibration: Codable, Equatable, Sendable {
     /// Expected calibration error on the validation images at temperature 1 and at `temperature`.
     public var validationErrorBefore: Double?
     public var validationErrorAfter: Double?
-    /// When the flagging rules were refitted on photos (`refittingFlags`), how they do there.
+    /// The rules for photos, when they were fitted on photos; without them photos are flagged as crops are.
+    public var photoRules: FlagRules?
+    /// How the flag does on the validation photos it was fitted on.
     public var photoFlags: FlagFigures?
-    /// Feature distances above this are unusual; `nil` when the rule is not used.
-    public var maximumDistance: Float?
-    /// The distance the rule measures. The weight file stores it as two tensors
-    /// (`FeatureDistance.meansTensorName`, `.precisionTensorName`), not in the header.
+    /// The distance `photoRules.maximumDistance` is a threshold of. The weight file stores it as
+    /// two tensors (`FeatureDistance.meansTensorName`, `.precisionTensorName`), not in the header.
     public var features: FeatureDistance?
 
     private enum CodingKeys: String, CodingKey {
-        case temperature, minimumConfidence, maximumEnergy, validationErrorBefore, validationErrorAfter, photoFlags, maximumDistance
+        case temperature, minimumConfidence, maximumEnergy, validationErrorBefore, validationErrorAfter, photoRules, photoFlags
+    }
+
+    /// The thresholds past which an answer is flagged.
+    public struct FlagRules: Codable, Equatable, Sendable {
+        public var minimumConfidence: Float
+        /// Energies above this are unusual; `nil`: no energy rule.
+        public var maximumEnergy: Float?
+        /// Feature distances above this are unusual; `nil`: no distance rule.
+        public var maximumDistance: Float?
+
+        public init(minimumConfidence: Float, maximumEnergy: Float?, maximumDistance: Float? = nil) {
+            self.minimumConfidence = minimumConfidence
+            self.maximumEnergy = maximumEnergy
+            self.maximumDistance = maximumDistance
+        }
+
+        /// Whether the top probability is below the minimum, and whether the input is unusual.
+        func reasons(topProbability: Float, energy: Float, distance: Float?) -> (uncertain: Bool, unusual: Bool) {
+            let far = distance.flatMap { d in maximumDistance.map { d > $0 } } ?? false
+            return (topProbability < minimumConfidence, (maximumEnergy.map { energy > $0 } ?? false) || far)
+        }
+
+        func flags(_ answer: Assessment, distance: Float? = nil) -> Bool {
+            let (uncertain, unusual) = reasons(topProbability: answer.probabilities.max() ?? 0, energy: answer.energy, distance: distance)
+            return uncertain || unusual
+        }
+
+        /// What makes the rules unusable, or nil.
+        var inconsistency: String? {
+            guard minimumConfidence.isFinite, (0...1).contains(minimumConfidence) else {
+                return "has a minimum confidence of \(minimumConfidence), outside 0...1"
+            }
+            guard maximumEnergy?.isFinite ?? true else { return "has an energy threshold that is not a finite number" }
+            guard maximumDistance?.isFinite ?? true else { return "has a feature-distance threshold that is not a finite number" }
+            return nil
+        }
     }
 
     /// What models without a fitted calibration use: plain softmax, and only the probability rule.
@@ -49,45 +86,51 @@ public struct Calibration: Codable, Equatable, Sendable {
         self.validationErrorAfter = validationErrorAfter
     }
 
+    /// The rules for crops.
+    public var cropRules: FlagRules { FlagRules(minimumConfidence: minimumConfidence, maximumEnergy: maximumEnergy) }
+
+    /// The rules for a crop, or for a photo.
+    public func rules(photo: Bool) -> FlagRules { photo ? photoRules ?? cropRules : cropRules }
+
     /// The network's answer for one row of logits.
     public struct Assessment: Sendable {
         public var probabilities: [Float]
         public var energy: Float
-        /// The top probability is below `minimumConfidence`.
+        /// The top probability is below the rules' minimum confidence.
         public var uncertain: Bool
-        /// The energy is above `maximumEnergy`, or the distance above `maximumDistance`.
+        /// The energy, or the feature distance, is above the rules' threshold.
         public var unusual: Bool
         public var lowConfidence: Bool { uncertain || unusual }
         /// The most probable class.
         public var label: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] }! }
     }
 
-    public func assess(_ logits: UnsafeBufferPointer<Float>, distance: Float? = nil) -> Assessment {
+    /// The answer for one row of logits of a crop or, with `photo`, of a photo (whose feature
+    /// distance counts when the rules for photos have a threshold for it).
+    public func assess(_ logits: UnsafeBufferPointer<Float>, photo: Bool = false, distance: Float? = nil) -> Assessment {
         let (probabilities, logSumExp) = Self.softmax(logits, temperature: temperature)
         let energy = -temperature * logSumExp
-        var far = false
-        if let distance, let maximumDistance { far = distance > maximumDistance }
-        return Assessment(probabilities: probabilities, energy: energy,
-                          uncertain: (probabilities.max() ?? 0) < minimumConfidence,
-                          unusual: (maximumEnergy.map { energy > $0 } ?? false) || far)
+        let (uncertain, unusual) = rules(photo: photo).reasons(topProbability: probabilities.max() ?? 0, energy: energy, distance: distance)
+        return Assessment(probabilities: probabilities, energy: energy, uncertain: uncertain, unusual: unusual)
     }
 
-    /// The answers for `logits` taken as rows of `classes` values, with each row's feature
-    /// distance when the flag uses it.
-    public func assess(rows logits: [Float], classes: Int, distances: [Float]? = nil) -> [Assessment] {
+    /// The answers for `logits` taken as rows of `classes` values.
+    public func assess(rows logits: [Float], classes: Int, photo: Bool = false, distances: [Float]? = nil) -> [Assessment] {
         logits.withUnsafeBufferPointer { all in
-            (0 ..< all.count / classes).map { assess(UnsafeBufferPointer(rebasing: all[$0 * classes ..< ($0 + 1) * classes]), distance: distances?[$0]) }
+            (0 ..< all.count / classes).map {
+                assess(UnsafeBufferPointer(rebasing: all[$0 * classes ..< ($0 + 1) * classes]), photo: photo, distance: distances?[$0])
+            }
         }
     }
 
     /// The feature distances of `features` (rows of the network's penultimate outputs), if the
-    /// flag uses them.
+    /// flag for photos uses them.
     public func distances(_ rowsOfFeatures: UnsafePointer<Float>, rows: Int) -> [Float]? {
         distanceRule?.distances(rowsOfFeatures, rows: rows)
     }
 
-    /// The distance the flag measures, when it has a threshold for it.
-    var distanceRule: FeatureDistance? { maximumDistance == nil ? nil : features }
+    /// The distance the flag for photos measures, when it has a threshold for it.
+    var distanceRule: FeatureDistance? { photoRules?.maximumDistance == nil ? nil : features }
 
     /// `softmax(z / T)` and `log Σ exp(zᵢ / T)`, computed from the largest logit so nothing overflows.
     static func softmax(_ logits: UnsafeBufferPointer<Float>, temperature: Float) -> ([Float], Float) {
@@ -104,16 +147,15 @@ public struct Calibration: Codable, Equatable, Sendable {
         precondition(logits.count == labels.count * classes && !labels.isEmpty)
         let temperature = Float(fittedTemperature(logits: logits, classes: classes, labels: labels))
         var fitted = Calibration(temperature: temperature, minimumConfidence: defaultMinimumConfidence, maximumEnergy: nil)
-        let energies = fitted.assess(rows: logits, classes: classes).map(\.energy).sorted()
-        fitted.maximumEnergy = energies[min(energies.count - 1, Int((Double(energies.count) * (1 - unusualFraction)).rounded(.down)))]
+        fitted.maximumEnergy = threshold(fitted.assess(rows: logits, classes: classes).map(\.energy), flagging: unusualFraction)
         fitted.validationErrorBefore = expectedCalibrationError(uncalibrated.assess(rows: logits, classes: classes), labels: labels)
         fitted.validationErrorAfter = expectedCalibrationError(fitted.assess(rows: logits, classes: classes), labels: labels)
         return fitted
     }
 
-    /// How a pair of flagging rules does on validation images and validation photos.
+    /// How a calibration's flag does on validation images and validation photos.
     public struct FlagFigures: Codable, Equatable, Sendable {
-        /// Share of the Fashion-MNIST validation images flagged.
+        /// Share of the Fashion-MNIST validation images flagged (by the rules for crops).
         public var fashionFlagged: Double
         /// Share of the photos answered wrong and not flagged (a photo of none of the classes is
         /// wrong unless flagged).
@@ -140,79 +182,84 @@ public struct Calibration: Codable, Equatable, Sendable {
 
     /// The share of validation images a distance threshold may flag on its own: none, or one of these.
     public static let distanceFractions: [Double?] = [nil, 0.005, 0.01, 0.015, 0.02, 0.03]
+    /// The shares of the validation photos an energy threshold for photos may flag on its own: none, or one of these.
+    public static let photoEnergyFractions: [Double?] = [nil] + (1...10).map { Double($0) / 20 }
+    /// The largest share of photos `refittingFlags` leaves confidently wrong unless told otherwise.
+    public static let defaultPhotoRisk = 0.04
 
-    /// The same temperature with the flagging rules refitted for photos: of the minimum
-    /// confidences 0.50, 0.55, …, 0.95, the energy thresholds that flag 1%, 2%, …, 5% of
-    /// `fashion` (rows of logits of validation images) and, given `distances`, the feature
-    /// distance thresholds of `distanceFractions`, the rules that leave the fewest of `photos`
-    /// (rows of logits of validation photos, whose right classes are `photoSets`) confidently
-    /// wrong while flagging at most `fashionBudget` of `fashion` — so that the flag catches the
-    /// photos the network gets wrong without doubting the images it knows. Returns the rules and
-    /// their figures, and the figures of the rules as they were.
+    /// The same temperature with rules for photos fitted on validation photos, and the rules for
+    /// crops as training fits them (`defaultMinimumConfidence`, and energy above that of all but
+    /// `unusualFraction` of `fashion`, the rows of logits of validation images).
+    ///
+    /// A photo is harder than a Fashion-MNIST crop, and the same confidence means less there, so
+    /// photos get rules of their own, chosen as in selective classification (Geifman and
+    /// El-Yaniv, 2017): of the minimum confidences 0.50, 0.51, …, 0.95, the energy thresholds of
+    /// `photoEnergyFractions` and, given `distances`, the feature-distance thresholds of
+    /// `distanceFractions`, the rules that leave at most `risk` of `photos` (rows of logits of
+    /// validation photos, whose right classes are `photoSets`) confidently wrong while flagging
+    /// the fewest photos answered right — or, where no rule gets that low, the rules that leave
+    /// the fewest confidently wrong. Returns the rules and their figures, and the figures of the
+    /// rules as they were.
     public func refittingFlags(fashion: [Float], photos: [Float], photoSets: [LabelSet], classes: Int,
                                distances: DistanceCandidates? = nil,
-                               fashionBudget: Double = 0.04) -> (calibration: Calibration, figures: FlagFigures, before: FlagFigures) {
+                               risk: Double = defaultPhotoRisk) -> (calibration: Calibration, figures: FlagFigures, before: FlagFigures) {
         precondition(photos.count == photoSets.count * classes && !photoSets.isEmpty && !fashion.isEmpty)
-        let fashionAnswers = assess(rows: fashion, classes: classes), photoAnswers = assess(rows: photos, classes: classes)
-        let energies = fashionAnswers.map(\.energy).sorted()
-        let fashionDistances = distances?.fashion ?? [], photoDistances = distances?.photos ?? []
-        let sortedDistances = fashionDistances.sorted()
-        func quantile(_ sorted: [Float], flagging fraction: Double) -> Float {
-            sorted[min(sorted.count - 1, Int((Double(sorted.count) * (1 - fraction)).rounded(.down)))]
-        }
-        func figures(_ minimum: Float, _ maximumEnergy: Float?, _ maximumDistance: Float?) -> FlagFigures {
-            func flagged(_ a: Assessment, _ distance: Float?) -> Bool {
-                if (a.probabilities.max() ?? 0) < minimum || maximumEnergy.map({ a.energy > $0 }) ?? false { return true }
-                guard let distance, let maximumDistance else { return false }
-                return distance > maximumDistance
-            }
-            var fashionFlagged = 0
-            for (n, answer) in fashionAnswers.enumerated() where flagged(answer, maximumDistance == nil ? nil : fashionDistances[n]) {
-                fashionFlagged += 1
-            }
-            var wrong = 0, none = 0, noneFlagged = 0, right = 0, rightFlagged = 0
+        let fashionAnswers = assess(rows: fashion, classes: classes)
+        let photoAnswers = assess(rows: photos, classes: classes)
+        var refit = self
+        refit.minimumConfidence = Self.defaultMinimumConfidence
+        refit.maximumEnergy = Self.threshold(fashionAnswers.map(\.energy), flagging: Self.unusualFraction)
+        func fashionFlagged(_ rules: FlagRules) -> Double { Double(fashionAnswers.filter { rules.flags($0) }.count) / Double(fashionAnswers.count) }
+        struct Tally { var wrong = 0, noneFlagged = 0, rightFlagged = 0 }
+        let none = photoSets.filter(\.isEmpty).count
+        let right = zip(photoAnswers, photoSets).filter { $1.contains($0.label) }.count
+        func tally(_ rules: FlagRules) -> Tally {
+            var tally = Tally()
             for (n, (answer, rightClasses)) in zip(photoAnswers, photoSets).enumerated() {
-                let isFlagged = flagged(answer, maximumDistance == nil ? nil : photoDistances[n])
-                if rightClasses.isEmpty { none += 1; if isFlagged { noneFlagged += 1 } }
+                let isFlagged = rules.flags(answer, distance: rules.maximumDistance == nil ? nil : distances?.photos[n])
+                if rightClasses.isEmpty && isFlagged { tally.noneFlagged += 1 }
                 if rightClasses.contains(answer.label) {
-                    right += 1
-                    if isFlagged { rightFlagged += 1 }
+                    if isFlagged { tally.rightFlagged += 1 }
                 } else if !isFlagged {
-                    wrong += 1
+                    tally.wrong += 1
                 }
             }
-            return FlagFigures(fashionFlagged: Double(fashionFlagged) / Double(fashionAnswers.count),
-                               photosConfidentlyWrong: Double(wrong) / Double(photoAnswers.count),
-                               noneFlagged: none == 0 ? 1 : Double(noneFlagged) / Double(none),
-                               rightFlagged: right == 0 ? 0 : Double(rightFlagged) / Double(right))
+            return tally
         }
-        var best = (calibration: self, figures: figures(minimumConfidence, maximumEnergy, distances == nil ? nil : maximumDistance))
-        let before = best.figures
-        let distanceThresholds: [Float?] = distances == nil ? [nil]
-            : Self.distanceFractions.map { $0.map { quantile(sortedDistances, flagging: $0) } }
-        for step in 0...9 {
-            let minimum = 0.5 + Float(step) * 0.05
-            for percent in 1...5 {
-                let threshold = quantile(energies, flagging: Double(percent) / 100)
+        func figures(_ tally: Tally, fashionFlagged: Double) -> FlagFigures {
+            FlagFigures(fashionFlagged: fashionFlagged, photosConfidentlyWrong: Double(tally.wrong) / Double(photoAnswers.count),
+                        noneFlagged: none == 0 ? 1 : Double(tally.noneFlagged) / Double(none),
+                        rightFlagged: right == 0 ? 0 : Double(tally.rightFlagged) / Double(right))
+        }
+        let before = figures(tally(rules(photo: true)), fashionFlagged: fashionFlagged(cropRules))
+        let allowed = Int((risk * Double(photoAnswers.count)).rounded(.down))
+        let energyThresholds = Self.photoEnergyFractions.map { $0.map { Self.threshold(photoAnswers.map(\.energy), flagging: $0) } }
+        let distanceThresholds = distances.map { d in Self.distanceFractions.map { $0.map { Self.threshold(d.fashion, flagging: $0) } } } ?? [nil]
+        var best: (rules: FlagRules, tally: Tally)?
+        for step in 0...45 {
+            for maximumEnergy in energyThresholds {
                 for maximumDistance in distanceThresholds {
-                    let candidate = figures(minimum, threshold, maximumDistance)
-                    guard candidate.fashionFlagged <= fashionBudget else { continue }
-                    let better = best.figures.fashionFlagged > fashionBudget
-                        || candidate.photosConfidentlyWrong < best.figures.photosConfidentlyWrong
-                        || (candidate.photosConfidentlyWrong == best.figures.photosConfidentlyWrong && candidate.fashionFlagged < best.figures.fashionFlagged)
-                    if better {
-                        var rules = self
-                        rules.minimumConfidence = minimum
-                        rules.maximumEnergy = threshold
-                        rules.maximumDistance = maximumDistance
-                        rules.features = maximumDistance == nil ? nil : distances?.features
-                        best = (rules, candidate)
-                    }
+                    let rules = FlagRules(minimumConfidence: 0.5 + Float(step) / 100, maximumEnergy: maximumEnergy, maximumDistance: maximumDistance)
+                    let candidate = tally(rules)
+                    guard let current = best?.tally else { best = (rules, candidate); continue }
+                    let better = candidate.wrong <= allowed
+                        ? current.wrong > allowed || candidate.rightFlagged < current.rightFlagged
+                            || (candidate.rightFlagged == current.rightFlagged && candidate.wrong < current.wrong)
+                        : candidate.wrong < current.wrong || (candidate.wrong == current.wrong && candidate.rightFlagged < current.rightFlagged)
+                    if better { best = (rules, candidate) }
                 }
             }
         }
-        best.calibration.photoFlags = best.figures
-        return (best.calibration, best.figures, before)
+        refit.photoRules = best!.rules
+        refit.features = best!.rules.maximumDistance == nil ? nil : distances?.features
+        refit.photoFlags = figures(best!.tally, fashionFlagged: fashionFlagged(refit.cropRules))
+        return (refit, refit.photoFlags!, before)
+    }
+
+    /// The value that `fraction` of `values` lie above.
+    private static func threshold(_ values: [Float], flagging fraction: Double) -> Float {
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * (1 - fraction)).rounded(.down)))]
     }
 
     /// The negative log-likelihood is convex in β = 1/T, so a golden-section search over β finds

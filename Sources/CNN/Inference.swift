@@ -36,7 +36,12 @@ extension Network {
 
     /// The logits of every image, row after row (`images.count × classCount` values).
     public func logits(_ images: LabeledImages, scale: Float, threads: Int) -> [Float] {
-        logitsAndDistances(images, scale: scale, threads: threads, calibration: .uncalibrated).logits
+        var logits: [Float] = []
+        logits.reserveCapacity(images.count * classCount)
+        forEachBatchOfLogits(images, scale: scale, threads: threads) { _, batch, _ in
+            logits.append(contentsOf: UnsafeBufferPointer(start: batch.data, count: batch.count))
+        }
+        return logits
     }
 
     /// The features (`images.count × featureWidth` values) and logits of every image.
@@ -49,19 +54,6 @@ extension Network {
             logits.append(contentsOf: UnsafeBufferPointer(start: outputs.logits.data, count: outputs.logits.count))
         }
         return (features, logits)
-    }
-
-    /// The logits of every image and, when `calibration`'s flag uses them, the feature distances
-    /// (the features themselves are kept only as long as a batch needs them).
-    public func logitsAndDistances(_ images: LabeledImages, scale: Float, threads: Int,
-                                   calibration: Calibration) -> (logits: [Float], distances: [Float]?) {
-        var logits: [Float] = [], distances: [Float] = []
-        logits.reserveCapacity(images.count * classCount)
-        forEachBatchOfOutputs(images, scale: scale, threads: threads) { _, outputs, labels in
-            logits.append(contentsOf: UnsafeBufferPointer(start: outputs.logits.data, count: outputs.logits.count))
-            distances += calibration.distances(outputs.features.data, rows: labels.count) ?? []
-        }
-        return (logits, calibration.distanceRule == nil ? nil : distances)
     }
 
     /// The same function for inference, with each batch normalisation that follows a convolution

@@ -123,7 +123,7 @@ public enum ModelFile {
         if let missing = network.savedTensors.first(where: { needed[$0.name] != nil }) {
             throw fail("has no tensor \(missing.name), which the \(header.architecture.name) architecture needs")
         }
-        if header.calibration?.maximumDistance != nil {
+        if header.calibration?.photoRules?.maximumDistance != nil {
             header.calibration?.features = try FeatureDistance(taking: &tensors, classes: network.classCount, dimension: network.featureWidth, fail: fail)
         }
         // Only a checkpoint carries more (the optimizer's state).

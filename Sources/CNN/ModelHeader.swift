@@ -38,11 +38,8 @@ extension ModelHeader {
             guard calibration.temperature.isFinite, Calibration.temperatures.contains(calibration.temperature) else {
                 return "has calibration temperature \(calibration.temperature); a fitted one lies in \(Calibration.temperatures)"
             }
-            guard calibration.minimumConfidence.isFinite, (0...1).contains(calibration.minimumConfidence) else {
-                return "has a minimum confidence of \(calibration.minimumConfidence), outside 0...1"
-            }
-            guard calibration.maximumEnergy?.isFinite ?? true else { return "has an energy threshold that is not a finite number" }
-            guard calibration.maximumDistance?.isFinite ?? true else { return "has a feature-distance threshold that is not a finite number" }
+            if let problem = calibration.cropRules.inconsistency { return problem }
+            if let problem = calibration.photoRules?.inconsistency { return problem + " for photos" }
         }
         return nil
     }

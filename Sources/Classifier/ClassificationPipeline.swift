@@ -66,10 +66,11 @@ public final class ClassificationPipeline {
                     for i in range { slots[i] = prepare(window[i], position: start + i, standardInput: stdinBytes) }
                 }
             }
-            let good = prepared.indices.filter { if case .success = prepared[$0]! { true } else { false } }
+            let good: [(index: Int, input: Prepared)] = prepared.indices.compactMap {
+                if case .success(let input) = prepared[$0]! { ($0, input) } else { nil }
+            }
             batch.resize(to: [good.count, header.input.channels, side, side])
-            for (row, index) in good.enumerated() {
-                guard case .success(let input) = prepared[index]! else { continue }
+            for (row, input) in good.map(\.input).enumerated() {
                 for p in 0..<imageSize { batch[row * imageSize + p] = Float(input.pixels[p]) * header.input.scale }
             }
             var answers: [Calibration.Assessment] = []
@@ -77,8 +78,9 @@ public final class ClassificationPipeline {
                 let (features, logits) = network.forwardKeepingFeatures(batch, context: RunContext(training: false, threads: threads))
                 let classes = logits.shape[1]
                 let distances = calibration.distances(features.data, rows: good.count)
-                answers = (0..<good.count).map {
-                    calibration.assess(UnsafeBufferPointer(start: logits.data + $0 * classes, count: classes), distance: distances?[$0])
+                answers = good.map(\.input).enumerated().map { row, input in
+                    calibration.assess(UnsafeBufferPointer(start: logits.data + row * classes, count: classes),
+                                       photo: input.isPhoto, distance: distances?[row])
                 }
             }
             var next = 0
@@ -108,6 +110,7 @@ public final class ClassificationPipeline {
     /// A network input, without the photo and mask that only pictures need.
     private struct Prepared {
         var pixels: [UInt8]
+        var isPhoto: Bool
         var segmentationFailed: Bool
     }
 
@@ -124,7 +127,7 @@ public final class ClassificationPipeline {
             if let directory = saveMasksTo {
                 try write(try SegmentationPicture.png(prepared, side: side), what: "the mask", for: input, position: position, in: directory)
             }
-            return Prepared(pixels: prepared.pixels, segmentationFailed: prepared.segmentationFailed)
+            return Prepared(pixels: prepared.pixels, isPhoto: prepared.isPhoto, segmentationFailed: prepared.segmentationFailed)
         }
     }
 

@@ -265,6 +265,11 @@ public struct PreparedInput: Sendable {
         self.mask = mask
     }
 
+    /// A photo of a garment on a background colour segmentation had to tell it from — not a
+    /// crop, nor a product shot on an even background, the kind Fashion-MNIST was made from: its
+    /// answer takes the flag's rules for photos.
+    public var isPhoto: Bool { photo != nil }
+
     /// Segmentation ran and found nothing sensible, so the input came from the gray path.
     public var segmentationFailed: Bool { photo != nil && mask == nil }
 }

@@ -5,17 +5,20 @@ import Foundation
 
 struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Refit a model's low-confidence flag on validation photos as well as validation images.",
+        abstract: "Fit a model's low-confidence flag for photos on validation photos.",
         discussion: """
-            The flag a model is trained with (top probability below 0.5, or energy above that of \
-            99% of the validation images) was fitted on Fashion-MNIST alone, and lets through many \
-            real photos the network gets wrong. This keeps the model's temperature and chooses the \
-            minimum confidence (0.50 to 0.95) and energy threshold (flagging 1–5% of the validation \
-            images) that leave the fewest of PHOTOS confidently wrong while flagging at most \
-            --budget of the validation images. PHOTOS is a prefix written by `cnnclassify prepare` \
-            (use photos you do not measure on), and the validation images are those train used \
-            (the last 5,000 of the training file unless --validation says otherwise). The model is \
-            rewritten in place, or written to --output.
+            A model is trained with one flag (top probability below 0.5, or energy above that of \
+            99% of the validation images), fitted on Fashion-MNIST alone; on real photos it lets \
+            through many answers the network gets wrong. This keeps the model's temperature and \
+            that flag for crops (inputs already 28×28, and product shots on an even background), \
+            and gives photos (those colour segmentation has to find the garment in) rules of \
+            their own: of the minimum confidences 0.50 to 0.95 \
+            and the energy thresholds that flag 5% to 50% of PHOTOS, those that leave at most \
+            --risk of PHOTOS confidently wrong (wrong and not flagged) while flagging the fewest \
+            right answers. PHOTOS is a prefix written by `cnnclassify prepare` (use photos you do \
+            not measure on), and the validation images are those train used (the last 5,000 of \
+            the training file unless --validation says otherwise). The model is rewritten in \
+            place, or written to --output.
 
             Example:
               cnnclassify prepare photos/ --mapping map.tsv --part validation \\
@@ -29,15 +32,16 @@ struct Calibrate: ParsableCommand {
     @Option(help: ArgumentHelp("Directory with the Fashion-MNIST IDX files (raw or .gz).", valueName: "directory")) var data: String?
     @Option(help: ArgumentHelp("Validation images: N (the last N of the training file) or a range a..<b of it.", valueName: "n|a..<b"))
     var validation: ValidationSelection = .last(5000)
-    @Option(help: ArgumentHelp("The largest share of validation images the flag may take.", valueName: "share")) var budget: Double = 0.04
-    @Flag(help: ArgumentHelp("Also consider a third rule: flag inputs whose penultimate features are far (Mahalanobis distance) from every class's mean on the training images."))
+    @Option(help: ArgumentHelp("The largest share of PHOTOS the flag may leave confidently wrong; the default aims below 5% on photos not seen.", valueName: "share"))
+    var risk: Double = Calibration.defaultPhotoRisk
+    @Flag(help: ArgumentHelp("Also consider a third rule for photos: flag those whose penultimate features are far (Mahalanobis distance) from every class's mean on the training images."))
     var featureDistance = false
     @Option(help: "Where to write the refitted model (default: over MODEL).") var output: String?
     @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         if threads <= 0 { throw ValidationError("--threads must be positive") }
-        if !(budget > 0 && budget < 1) { throw ValidationError("--budget must be between 0 and 1") }
+        if !(risk >= 0 && risk < 1) { throw ValidationError("--risk must be at least 0 and below 1") }
     }
 
     func run() throws {
@@ -76,7 +80,7 @@ struct Calibrate: ParsableCommand {
             candidates = .init(fashion: distances(fashion.features), photos: distances(photoOutputs.features), features: features)
         }
         let refit = calibration.refittingFlags(fashion: fashion.logits, photos: photoOutputs.logits, photoSets: prepared.sets,
-                                               classes: classes, distances: candidates, fashionBudget: budget)
+                                               classes: classes, distances: candidates, risk: risk)
         header.calibration = refit.calibration
         let destination = output ?? model
         do {
@@ -85,7 +89,8 @@ struct Calibrate: ParsableCommand {
             throw CommandFailure(message: "\(error)")
         }
         for (name, figures, rules) in [("before", refit.before, calibration), ("after", refit.figures, refit.calibration)] {
-            print("\(name): flagged when \(flagRule(rules)); validation images flagged \(percent(figures.fashionFlagged)), photos confidently wrong "
+            print("\(name): crops flagged when \(flagRule(rules.cropRules)), photos when \(flagRule(rules.rules(photo: true))); "
+                  + "validation images flagged \(percent(figures.fashionFlagged)), photos confidently wrong "
                   + "\(percent(figures.photosConfidentlyWrong)), photos of no class flagged \(percent(figures.noneFlagged))"
                   + (figures.rightFlagged.map { ", photos answered right flagged \(percent($0))" } ?? ""))
         }

@@ -92,11 +92,11 @@ struct Evaluate: ParsableCommand {
         }
         let network = try contents.network.foldingBatchNormalisation()
         let modelCalibration = contents.header.calibration ?? .uncalibrated
-        let (logits, distances) = network.logitsAndDistances(all, scale: input.scale, threads: threads, calibration: modelCalibration)
+        let logits = network.logits(all, scale: input.scale, threads: threads)
         let labels = all.labels.map(Int.init)
         let metrics = ClassificationMetrics(classNames: contents.header.classNames, labels: labels, logits: logits)
         let classes = contents.header.classNames.count
-        let answers = modelCalibration.assess(rows: logits, classes: classes, distances: distances)
+        let answers = modelCalibration.assess(rows: logits, classes: classes)
         let calibration = CalibrationReport(modelCalibration, answers: answers,
                                             plain: Calibration.uncalibrated.assess(rows: logits, classes: classes), labels: labels)
         if let report {

@@ -69,14 +69,13 @@ struct Info: ParsableCommand {
                 line += "; expected calibration error on validation \(percent(before)) → \(percent(after))"
             }
             lines.append(line)
-            if let photos = k.photoFlags {
-                lines.append("flagged when: \(flagRule(k))"
-                    + " (fitted on photos: \(percent(photos.fashionFlagged)) of validation images flagged, "
-                    + "\(percent(photos.photosConfidentlyWrong)) of validation photos confidently wrong, \(percent(photos.noneFlagged)) of those of no class flagged"
+            lines.append("flagged when: \(flagRule(k.cropRules))" + (k.maximumEnergy == nil ? "" : " (energy: the top 1% of validation images)")
+                + (k.photoRules == nil ? "" : ", for crops"))
+            if let photoRules = k.photoRules, let photos = k.photoFlags {
+                lines.append("for photos:   \(flagRule(photoRules))"
+                    + " (fitted on photos: \(percent(photos.photosConfidentlyWrong)) of validation photos confidently wrong, "
+                    + "\(percent(photos.noneFlagged)) of those of no class flagged"
                     + (photos.rightFlagged.map { ", \(percent($0)) of those answered right flagged" } ?? "") + ")")
-            } else {
-                lines.append("flagged when: top probability < \(fixed(Double(k.minimumConfidence), 2))"
-                    + (k.maximumEnergy.map { " or energy > \(fixed(Double($0), 3)) (the top 1% of validation images)" } ?? ""))
             }
         } else {
             lines.append("calibration:  none (plain softmax; flagged when the top probability < \(fixed(Double(Calibration.defaultMinimumConfidence), 2)))")
@@ -133,9 +132,9 @@ private extension LayerSpec {
     }
 }
 
-/// A calibration's flagging rule in words: "top probability < 0.50 or energy > -5.800".
-func flagRule(_ calibration: Calibration) -> String {
-    "top probability < \(fixed(Double(calibration.minimumConfidence), 2))"
-        + (calibration.maximumEnergy.map { " or energy > \(fixed(Double($0), 3))" } ?? "")
-        + (calibration.maximumDistance.map { " or feature distance > \(fixed(Double($0), 1))" } ?? "")
+/// Flagging rules in words: "top probability < 0.50 or energy > -5.800".
+func flagRule(_ rules: Calibration.FlagRules) -> String {
+    "top probability < \(fixed(Double(rules.minimumConfidence), 2))"
+        + (rules.maximumEnergy.map { " or energy > \(fixed(Double($0), 3))" } ?? "")
+        + (rules.maximumDistance.map { " or feature distance > \(fixed(Double($0), 1))" } ?? "")
 }

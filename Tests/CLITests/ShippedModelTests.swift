@@ -32,8 +32,11 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertLessThanOrEqual(try XCTUnwrap(calibration.validationErrorAfter), try XCTUnwrap(calibration.validationErrorBefore) + 0.005)
         let t10kCalibration = try XCTUnwrap(report["calibration"] as? [String: Any])
         XCTAssertLessThanOrEqual(try XCTUnwrap(t10kCalibration["errorAfter"] as? Double), try XCTUnwrap(t10kCalibration["errorBefore"] as? Double))
-        // The flag was refitted on the validation photos, within its budget of validation images.
-        XCTAssertLessThanOrEqual(try XCTUnwrap(calibration.photoFlags).fashionFlagged, 0.04)
+        // Crops keep the flag training fits, which doubts 1.99% of t10k (199 images); photos have
+        // rules of their own, fitted on the validation photos.
+        XCTAssertLessThanOrEqual(try XCTUnwrap(t10kCalibration["flagged"] as? Int), 199)
+        XCTAssertNotNil(calibration.photoRules)
+        XCTAssertNotNil(calibration.photoFlags)
     }
 
     /// The real photos of `../shared/real-photos` (next to the repository), measured half: the
@@ -55,7 +58,7 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertEqual(figures["photosWithClass"] as? Int, 1310)
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["accuracy"] as? Double), 0.8488)
         XCTAssertEqual(figures["photosWithoutClass"] as? Int, 219)
-        XCTAssertLessThanOrEqual(try XCTUnwrap(figures["confidentlyWrong"] as? Int), 93)
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["flaggedWithoutClass"] as? Int), 208)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(figures["confidentlyWrong"] as? Int), 45)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["flaggedWithoutClass"] as? Int), 211)
     }
 }

@@ -73,33 +73,46 @@ final class CalibrationTests: XCTestCase {
         return Array((0..<count).map { _ in one }.joined())
     }
 
-    func testFlagsRefittedOnPhotosCatchTheirMistakesWithinTheBudget() {
-        let rules = Calibration(temperature: 1, minimumConfidence: 0.5, maximumEnergy: nil)
-        // 100 validation images: 98 at 0.97, 2 at 0.72. Photos, of energy too low for the energy
-        // rule to catch: 10 right at 0.9, 6 wrong at 0.74, 4 of no class at 0.6.
+    /// Photos of energy too low for the crops' energy rule: 10 right at 0.9, 4 right and 6 wrong
+    /// at 0.74, 4 of no class at 0.6. Catching the 6 mistakes costs the 4 right answers beside
+    /// them; catching the photos of no class costs nothing.
+    func testRulesForPhotosLeaveAtMostTheRiskConfidentlyWrong() {
+        let rules = Calibration(temperature: 1, minimumConfidence: 0.7, maximumEnergy: nil)
+        // 100 validation images: 98 at 0.97, 2 at 0.72 (of higher energy).
         let fashion = rows(98, label: 0, top: 0.97) + rows(2, label: 1, top: 0.72)
+        let doubtful = rows(1, label: 2, top: 0.74, lift: 10)
         var photos = rows(10, label: 1, top: 0.9, lift: 10)
-        photos += rows(6, label: 2, top: 0.74, lift: 10)
+        photos += rows(10, label: 2, top: 0.74, lift: 10)
         photos += rows(4, label: 3, top: 0.6, lift: 10)
         var sets = [LabelSet](repeating: LabelSet([1]), count: 10)
-        sets += [LabelSet](repeating: LabelSet([0, 1]), count: 6)
+        sets += [LabelSet](repeating: LabelSet([2]), count: 4) + [LabelSet](repeating: LabelSet([0, 1]), count: 6)
         sets += [LabelSet](repeating: .none, count: 4)
-        let refit = rules.refittingFlags(fashion: fashion, photos: photos, photoSets: sets, classes: 4, fashionBudget: 0.04)
-        XCTAssertEqual(refit.before.photosConfidentlyWrong, 0.5, accuracy: 1e-9, "6 wrong and 4 of no class, none flagged at 0.5")
-        XCTAssertEqual(refit.before.noneFlagged, 0)
-        XCTAssertEqual(refit.before.fashionFlagged, 0)
-        // 0.75 flags every mistake and the two doubtful validation images (2%), and no right photo.
-        XCTAssertEqual(refit.calibration.minimumConfidence, 0.75, accuracy: 1e-6)
-        XCTAssertEqual(refit.figures.photosConfidentlyWrong, 0)
-        XCTAssertEqual(refit.figures.noneFlagged, 1)
-        XCTAssertEqual(refit.figures.fashionFlagged, 0.02, accuracy: 1e-9)
-        XCTAssertEqual(refit.calibration.temperature, 1)
-        XCTAssertEqual(refit.calibration.photoFlags, refit.figures)
-        // Allowed to flag 1% only, it cannot reach the mistakes at 0.74: it still flags those of no class.
-        let tight = rules.refittingFlags(fashion: fashion, photos: photos, photoSets: sets, classes: 4, fashionBudget: 0.01)
-        XCTAssertLessThan(tight.calibration.minimumConfidence, 0.75)
-        XCTAssertLessThanOrEqual(tight.figures.fashionFlagged, 0.01)
-        XCTAssertEqual(tight.figures.photosConfidentlyWrong, 0.3, accuracy: 1e-9)
-        XCTAssertEqual(tight.figures.noneFlagged, 1)
+
+        let strict = rules.refittingFlags(fashion: fashion, photos: photos, photoSets: sets, classes: 4, risk: 0)
+        XCTAssertEqual(strict.before.photosConfidentlyWrong, 6.0 / 24, accuracy: 1e-9, "the 0.7 rule catches those of no class only")
+        XCTAssertEqual(strict.before.rightFlagged, 0)
+        XCTAssertEqual(strict.before.fashionFlagged, 0)
+        XCTAssertEqual(strict.figures.photosConfidentlyWrong, 0)
+        XCTAssertEqual(strict.figures.noneFlagged, 1)
+        XCTAssertEqual(try XCTUnwrap(strict.figures.rightFlagged), 4.0 / 14, accuracy: 1e-9)
+        XCTAssertEqual(strict.calibration.photoFlags, strict.figures)
+        XCTAssertEqual(strict.calibration.temperature, 1)
+        // Crops get the rules training fits: an even chance, and the energy of the top 1% of the
+        // validation images (the 0.72 ones), which flags none of them.
+        XCTAssertEqual(strict.calibration.minimumConfidence, Calibration.defaultMinimumConfidence)
+        let energy72 = rows(1, label: 1, top: 0.72).withUnsafeBufferPointer { rules.assess($0).energy }
+        XCTAssertEqual(try XCTUnwrap(strict.calibration.maximumEnergy), energy72, accuracy: 1e-6)
+        XCTAssertEqual(strict.figures.fashionFlagged, 0)
+        doubtful.withUnsafeBufferPointer { row in
+            XCTAssertTrue(strict.calibration.assess(row, photo: true).lowConfidence)
+            XCTAssertFalse(strict.calibration.assess(row, photo: false).lowConfidence)
+        }
+
+        // Allowed 6 of 24 confidently wrong, it flags no right answer and leaves the 6 mistakes.
+        let lenient = rules.refittingFlags(fashion: fashion, photos: photos, photoSets: sets, classes: 4, risk: 0.25)
+        XCTAssertEqual(lenient.figures.photosConfidentlyWrong, 6.0 / 24, accuracy: 1e-9)
+        XCTAssertEqual(lenient.figures.rightFlagged, 0)
+        XCTAssertEqual(lenient.figures.noneFlagged, 1)
+        doubtful.withUnsafeBufferPointer { XCTAssertFalse(lenient.calibration.assess($0, photo: true).lowConfidence) }
     }
 }

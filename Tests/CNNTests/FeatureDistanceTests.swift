@@ -75,7 +75,7 @@ final class FeatureDistanceTests: XCTestCase {
 
     /// Photos whose logits look like the validation images' (the energy and the top probability
     /// cannot tell them apart) but whose features are far from every class: only the distance
-    /// rule catches the wrong ones, and the refit takes it within the budget.
+    /// rule catches the wrong ones, and the refit takes it into the rules for photos.
     func testRefitTakesTheDistanceRuleWhenItCatchesMistakes() {
         let rules = Calibration(temperature: 1, minimumConfidence: 0.5, maximumEnergy: nil)
         let one: [Float] = [4, 0, 0, 0]
@@ -86,25 +86,27 @@ final class FeatureDistanceTests: XCTestCase {
         let fashionDistances = (0..<200).map { Float($0) / 200 }
         let photoDistances = [Float](repeating: 0.1, count: 12) + [Float](repeating: 50, count: 8)
         let refit = rules.refittingFlags(fashion: fashion, photos: photos, photoSets: sets, classes: 4,
-                                         distances: .init(fashion: fashionDistances, photos: photoDistances, features: features),
-                                         fashionBudget: 0.04)
+                                         distances: .init(fashion: fashionDistances, photos: photoDistances, features: features))
         XCTAssertEqual(refit.before.photosConfidentlyWrong, 0.4, accuracy: 1e-9)
         XCTAssertEqual(refit.figures.photosConfidentlyWrong, 0)
-        XCTAssertNotNil(refit.calibration.maximumDistance)
+        XCTAssertEqual(refit.figures.rightFlagged, 0)
+        XCTAssertNotNil(refit.calibration.photoRules?.maximumDistance)
         XCTAssertEqual(refit.calibration.features, features)
-        XCTAssertLessThanOrEqual(refit.figures.fashionFlagged, 0.04)
         let far: [Float] = [50], near: [Float] = [0.1]
         let assessed = one.withUnsafeBufferPointer { logits in
-            [far, near].map { point in
-                refit.calibration.assess(logits, distance: point.withUnsafeBufferPointer { refit.calibration.distances($0.baseAddress!, rows: 1)?[0] })
+            [(far, true), (near, true), (far, false)].map { point, photo in
+                refit.calibration.assess(logits, photo: photo,
+                                         distance: point.withUnsafeBufferPointer { refit.calibration.distances($0.baseAddress!, rows: 1)?[0] })
             }
         }
         XCTAssertTrue(assessed[0].unusual)
         XCTAssertFalse(assessed[1].lowConfidence)
-        // Without distances the same refit can catch nothing.
-        let without = rules.refittingFlags(fashion: fashion, photos: photos, photoSets: sets, classes: 4, fashionBudget: 0.04)
-        XCTAssertNil(without.calibration.maximumDistance)
+        XCTAssertFalse(assessed[2].lowConfidence, "crops have no distance rule")
+        // Without distances the same refit can catch the mistakes only by doubting every answer.
+        let without = rules.refittingFlags(fashion: fashion, photos: photos, photoSets: sets, classes: 4)
+        XCTAssertNil(without.calibration.photoRules?.maximumDistance)
         XCTAssertNil(without.calibration.features)
-        XCTAssertEqual(without.figures.photosConfidentlyWrong, 0.4, accuracy: 1e-9)
+        XCTAssertEqual(without.figures.photosConfidentlyWrong, 0)
+        XCTAssertEqual(without.figures.rightFlagged, 1)
     }
 }

@@ -44,7 +44,7 @@ final class ModelFileTests: XCTestCase {
         network.initialize(seed: 1)
         XCTAssertEqual(network.featureWidth, 8)
         var calibration = Calibration(temperature: 1.5, minimumConfidence: 0.6, maximumEnergy: -2)
-        calibration.maximumDistance = 42
+        calibration.photoRules = .init(minimumConfidence: 0.8, maximumEnergy: -5, maximumDistance: 42)
         calibration.features = FeatureDistance(classes: 3, dimension: 8, means: (0..<24).map { Float($0) },
                                                precision: (0..<64).map { $0 % 9 == 0 ? 2 : 0 })
         var header = ModelHeader(architecture: architecture, classNames: ["a", "b", "c"])

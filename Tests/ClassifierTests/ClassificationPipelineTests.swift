@@ -1,11 +1,14 @@
 import CNN
 import Classifier
 import Foundation
+import Imaging
 import TestSupport
 import XCTest
 
-/// The pipeline asks the calibration for feature distances when its flag uses them: with a
-/// threshold every input exceeds, each answer is flagged unusual; with one none reaches, none is.
+/// The pipeline asks the calibration for feature distances when its flag for photos uses them:
+/// with a threshold every input exceeds, each photo is flagged unusual; with one none reaches,
+/// none is. Crops (inputs already 28×28) and product shots on an even background take the rules
+/// for crops, which have no distance.
 final class ClassificationPipelineTests: XCTestCase {
     func testFeatureDistanceRuleFlagsWhatIsFar() throws {
         let work = TemporaryDirectory()
@@ -15,14 +18,25 @@ final class ClassificationPipelineTests: XCTestCase {
         let network = try Network(architecture)
         network.initialize(seed: 5)
         let images = SyntheticData.images(count: 3, seed: 4)
-        let paths = try (0..<3).map { n in
+        let crops = try (0..<3).map { n in
             let path = work.file("image\(n).png")
             ImageFixtures.write(try ImageFixtures.png(images, n), to: path)
             return path
         }
-        func flags(maximumDistance: Float?) -> [Bool] {
+        let photos = try (0..<3).map { n in
+            let path = work.file("photo\(n).png")
+            ImageFixtures.write(try ImageFixtures.colourPhoto(images, n, scale: 3, margin: 20), to: path)
+            return path
+        }
+        let productShots = try (0..<3).map { n in
+            let path = work.file("shot\(n).png")
+            let pixels = ImageFixtures.photo(images, n, scale: 3, left: 20, top: 12, width: 128, height: 96)
+            ImageFixtures.write(try ImageEncoder.grayPNG(pixels, width: 128, height: 96), to: path)
+            return path
+        }
+        func flags(maximumDistance: Float?, of paths: [String]) -> [Bool] {
             var calibration = Calibration(temperature: 1, minimumConfidence: 0, maximumEnergy: nil)
-            calibration.maximumDistance = maximumDistance
+            calibration.photoRules = .init(minimumConfidence: 0, maximumEnergy: nil, maximumDistance: maximumDistance)
             // Means far from any feature a ReLU gives: every distance is at least 100².
             calibration.features = FeatureDistance(classes: 10, dimension: 6, means: [Float](repeating: -100, count: 60),
                                                    precision: (0..<36).map { $0 % 7 == 0 ? 1 : 0 })
@@ -35,8 +49,11 @@ final class ClassificationPipelineTests: XCTestCase {
             }
             return unusual
         }
-        XCTAssertEqual(flags(maximumDistance: 6 * 100 * 100 - 1), [true, true, true])
-        XCTAssertEqual(flags(maximumDistance: 1e12), [false, false, false])
-        XCTAssertEqual(flags(maximumDistance: nil), [false, false, false], "no threshold, no rule")
+        XCTAssertEqual(flags(maximumDistance: 6 * 100 * 100 - 1, of: photos), [true, true, true])
+        XCTAssertEqual(flags(maximumDistance: 1e12, of: photos), [false, false, false])
+        XCTAssertEqual(flags(maximumDistance: nil, of: photos), [false, false, false], "no threshold, no rule")
+        XCTAssertEqual(flags(maximumDistance: 6 * 100 * 100 - 1, of: crops), [false, false, false], "crops take the rules for crops")
+        XCTAssertEqual(flags(maximumDistance: 6 * 100 * 100 - 1, of: productShots), [false, false, false],
+                       "so do product shots on an even background")
     }
 }

@@ -22,6 +22,24 @@ public enum ImageFixtures {
         return canvas
     }
 
+    /// A photo only colour segmentation reads: image `index` of `images` upscaled `scale` times,
+    /// its object an orange garment on noisy blue-gray stripes `margin` pixels wide all round, as
+    /// an RGB PNG.
+    public static func colourPhoto(_ images: LabeledImages, _ index: Int, scale: Int, margin: Int) throws -> [UInt8] {
+        let side = 28 * scale + 2 * margin
+        var random = RandomSource(seed: UInt64(index + 1))
+        var pixels = [UInt8](repeating: 0, count: side * side * 3)
+        for y in 0..<side {
+            for x in 0..<side {
+                let (u, v) = ((x - margin) / scale, (y - margin) / scale)
+                let inside = x >= margin && y >= margin && u < 28 && v < 28 && images.pixels[index * 784 + v * 28 + u] > 64
+                let colour: [Float] = inside ? [230, 120, 40] : (x / 6) % 2 == 0 ? [110, 150, 190] : [95, 132, 170]
+                for c in 0..<3 { pixels[(y * side + x) * 3 + c] = UInt8(max(0, min(255, colour[c] + 6 * random.nextNormal()))) }
+            }
+        }
+        return try ImageEncoder.png(rows: pixels, rowBytes: side * 3, width: side, height: side, colorType: .rgb, bitDepth: 8)
+    }
+
     public static func write(_ bytes: [UInt8], to path: String) {
         precondition(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write \(path)")
     }
