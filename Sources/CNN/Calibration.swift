@@ -114,12 +114,10 @@ public struct Calibration: Codable, Equatable, Sendable {
         return Assessment(probabilities: probabilities, energy: energy, uncertain: uncertain, unusual: unusual)
     }
 
-    /// The answers for `logits` taken as rows of `classes` values.
-    public func assess(rows logits: [Float], classes: Int, photo: Bool = false, distances: [Float]? = nil) -> [Assessment] {
+    /// The answers for `logits` taken as rows of `classes` values, of crops.
+    public func assess(rows logits: [Float], classes: Int) -> [Assessment] {
         logits.withUnsafeBufferPointer { all in
-            (0 ..< all.count / classes).map {
-                assess(UnsafeBufferPointer(rebasing: all[$0 * classes ..< ($0 + 1) * classes]), photo: photo, distance: distances?[$0])
-            }
+            (0 ..< all.count / classes).map { assess(UnsafeBufferPointer(rebasing: all[$0 * classes ..< ($0 + 1) * classes])) }
         }
     }
 

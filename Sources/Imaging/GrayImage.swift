@@ -1,3 +1,5 @@
+import Foundation
+
 /// A single-channel image with Float samples in 0...255, row after row.
 public struct GrayImage: Sendable, Equatable {
     public var width: Int
@@ -104,6 +106,28 @@ public struct GrayImage: Sendable, Equatable {
             }
         }
         return GrayImage(width: newWidth, height: newHeight, pixels: out)
+    }
+
+    /// The image convolved with a Gaussian of standard deviation 1 pixel (taps to ±2), edges
+    /// extended.
+    public func gaussianBlurred() -> GrayImage {
+        let taps: [Float] = [-2, -1, 0, 1, 2].map { exp(-$0 * $0 / 2) }
+        let total = taps.reduce(0, +)
+        func pass(_ source: [Float], step: (x: Int, y: Int)) -> [Float] {
+            var out = source
+            for y in 0..<height {
+                for x in 0..<width {
+                    var sum: Float = 0
+                    for (k, tap) in taps.enumerated() {
+                        let sx = min(width - 1, max(0, x + (k - 2) * step.x)), sy = min(height - 1, max(0, y + (k - 2) * step.y))
+                        sum += tap * source[sy * width + sx]
+                    }
+                    out[y * width + x] = sum / total
+                }
+            }
+            return out
+        }
+        return GrayImage(width: width, height: height, pixels: pass(pass(pixels, step: (1, 0)), step: (0, 1)))
     }
 
     /// `coverage`'s taps laid out flat, so that resizing walks plain arrays.

@@ -28,9 +28,12 @@ struct Classify: ParsableCommand {
             then 1 (0 when all succeeded, 2 for usage errors or an unusable model).
 
             Probabilities are calibrated on validation images. An answer whose top probability \
-            is below 0.5, or whose input is unlike the training images (its logits' free energy \
-            is above that of 99% of validation images), is flagged: "[low confidence]" in text, \
-            low_confidence true in TSV, CSV and JSON.
+            is below a minimum, or whose input is unlike the training images (its logits' free \
+            energy is above a threshold), is flagged: "[low confidence]" in text, \
+            low_confidence true in TSV, CSV and JSON. The model holds two sets of thresholds: \
+            one for crops and product shots on an even background (0.5, and the energy of the \
+            top 1% of validation images), and a stricter one for photos colour segmentation \
+            had to find the garment in (`cnnclassify info` shows both).
 
             Examples:
               cnnclassify shirt.png

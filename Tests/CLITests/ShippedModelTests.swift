@@ -11,8 +11,8 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let accuracy = try XCTUnwrap((report["metrics"] as? [String: Any])?["accuracy"] as? Double)
-        // The figure the README gives, 93.43%: a drop means preprocessing, loading or inference broke.
-        XCTAssertGreaterThanOrEqual(accuracy, 0.9343)
+        // The figure the README gives, 93.27%: a drop means preprocessing, loading or inference broke.
+        XCTAssertGreaterThanOrEqual(accuracy, 0.9327)
         XCTAssertTrue((report["model"] as? String)?.hasSuffix("Models/fashion.cnnw") ?? false, "\(report["model"] ?? "")")
 
         // The file says how it was made, and the accuracy it recorded is the one measured now.
@@ -27,14 +27,14 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertEqual(training.history?.count, training.configuration.epochs)
         let calibration = try XCTUnwrap(header.calibration)
         // The temperature minimises the validation images' cross-entropy, not their calibration
-        // error, which it may raise a little there (0.40% → 0.75% for this model); on t10k,
+        // error, which it may raise a little there (0.40% → 0.75% for the model before); on t10k,
         // which it was not fitted on, it must not make the probabilities worse calibrated.
         XCTAssertLessThanOrEqual(try XCTUnwrap(calibration.validationErrorAfter), try XCTUnwrap(calibration.validationErrorBefore) + 0.005)
         let t10kCalibration = try XCTUnwrap(report["calibration"] as? [String: Any])
         XCTAssertLessThanOrEqual(try XCTUnwrap(t10kCalibration["errorAfter"] as? Double), try XCTUnwrap(t10kCalibration["errorBefore"] as? Double))
-        // Crops keep the flag training fits, which doubts 1.99% of t10k (199 images); photos have
+        // Crops keep the flag training fits, which doubts 2.27% of t10k (227 images); photos have
         // rules of their own, fitted on the validation photos.
-        XCTAssertLessThanOrEqual(try XCTUnwrap(t10kCalibration["flagged"] as? Int), 199)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(t10kCalibration["flagged"] as? Int), 227)
         XCTAssertNotNil(calibration.photoRules)
         XCTAssertNotNil(calibration.photoFlags)
     }
@@ -56,9 +56,9 @@ final class ShippedModelTests: XCTestCase {
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let figures = try XCTUnwrap(report["evaluation"] as? [String: Any])
         XCTAssertEqual(figures["photosWithClass"] as? Int, 1310)
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["accuracy"] as? Double), 0.8488)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["accuracy"] as? Double), 0.8534)
         XCTAssertEqual(figures["photosWithoutClass"] as? Int, 219)
-        XCTAssertLessThanOrEqual(try XCTUnwrap(figures["confidentlyWrong"] as? Int), 45)
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["flaggedWithoutClass"] as? Int), 211)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(figures["confidentlyWrong"] as? Int), 39)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["flaggedWithoutClass"] as? Int), 216)
     }
 }

@@ -1,4 +1,5 @@
 import CNN
+import Foundation
 import Imaging
 import TestSupport
 import XCTest
@@ -22,6 +23,25 @@ final class PreprocessorTests: XCTestCase {
         XCTAssertEqual(gray([10, 20], width: 2, height: 1).resized(width: 4, height: 2).pixels, [10, 10, 20, 20, 10, 10, 20, 20])
         // Shrinking by 3 to 2: each output covers 1.5 input pixels.
         XCTAssertEqual(gray([0, 90, 180], width: 3, height: 1).resized(width: 2, height: 1).pixels, [30, 150])
+    }
+
+    /// An impulse spreads as the normalised taps e^(−d²/2), d = −2…2, in x times the same in y;
+    /// a constant stays constant up to the edges.
+    func testGaussianBlurByHand() {
+        var impulse = [UInt8](repeating: 0, count: 49)
+        impulse[24] = 1
+        let blurred = gray(impulse, width: 7, height: 7).gaussianBlurred()
+        let total = 1 + 2 * exp(-0.5) + 2 * exp(-2.0)
+        func tap(_ d: Int) -> Double { exp(-Double(d * d) / 2) / total }
+        for y in 0..<7 {
+            for x in 0..<7 {
+                let expected = abs(x - 3) > 2 || abs(y - 3) > 2 ? 0 : tap(x - 3) * tap(y - 3)
+                XCTAssertEqual(Double(blurred[x, y]), expected, accuracy: 1e-6, "(\(x), \(y))")
+            }
+        }
+        XCTAssertEqual(Double(blurred.pixels.reduce(0, +)), 1, accuracy: 1e-5)
+        XCTAssertEqual(gray([UInt8](repeating: 90, count: 12), width: 4, height: 3).gaussianBlurred().pixels.map { $0.rounded() },
+                       [Float](repeating: 90, count: 12))
     }
 
     func testObjectIsTrimmedScaledAndCentred() {

@@ -96,10 +96,12 @@ final class SegmenterTests: XCTestCase {
         return wrong
     }
 
-    /// Colour segmentation gives the garment's shape; the gray path, which sees one level in
-    /// garment and sheet, gives the sheet's stripes.
+    /// Colour segmentation gives the garment's shape (as cut, before softening); the gray path,
+    /// which sees one level in garment and sheet, gives the sheet's stripes.
     func testColourFindsWhatGrayCannot() {
-        XCTAssertLessThan(silhouetteErrors(Preprocessor().process(photo()).pixels), 30)
+        var unsoftened = Preprocessor()
+        unsoftened.softening = 0
+        XCTAssertLessThan(silhouetteErrors(unsoftened.process(photo()).pixels), 30)
         XCTAssertGreaterThan(silhouetteErrors(Preprocessor().process(GrayImage(photo()))), 150)
     }
 
@@ -146,6 +148,20 @@ final class SegmenterTests: XCTestCase {
         XCTAssertGreaterThan(fold, 40)
         XCTAssertLessThan(fold, 80, "a fifth of the garment's darkness, as its pixels are")
         XCTAssertNotNil(Preprocessor().process(productShot(alpha: true)).mask, "a cut-out is segmented")
+    }
+
+    /// A segmented garment's input is softened: its hard mask edge becomes a ramp, so the input
+    /// varies less from pixel to pixel. The gray path's input is not.
+    func testOnlyTheSegmentedInputIsSoftened() {
+        func variation(_ input: [UInt8]) -> Int {
+            (0..<28).reduce(0) { total, y in total + (1..<28).reduce(0) { $0 + abs(Int(input[y * 28 + $1]) - Int(input[y * 28 + $1 - 1])) } }
+        }
+        var sharp = Preprocessor()
+        sharp.softening = 0
+        let softened = Preprocessor().process(photo()).pixels, unsoftened = sharp.process(photo()).pixels
+        XCTAssertLessThan(Double(variation(softened)), 0.8 * Double(variation(unsoftened)))
+        XCTAssertLessThan(silhouetteErrors(softened), 40, "still the garment's shape, its outline a ramp")
+        XCTAssertEqual(Preprocessor().process(productShot(alpha: false)).pixels, sharp.process(productShot(alpha: false)).pixels)
     }
 
     /// A 28×28 image is a prepared crop: never segmented, its pixels passed through.
