@@ -151,7 +151,7 @@ final class SegmenterTests: XCTestCase {
     }
 
     /// A segmented garment's input is softened: its hard mask edge becomes a ramp, so the input
-    /// varies less from pixel to pixel. The gray path's input is not.
+    /// varies less from pixel to pixel. The gray path's input is not, nor a transparent cut-out's.
     func testOnlyTheSegmentedInputIsSoftened() {
         func variation(_ input: [UInt8]) -> Int {
             (0..<28).reduce(0) { total, y in total + (1..<28).reduce(0) { $0 + abs(Int(input[y * 28 + $1]) - Int(input[y * 28 + $1 - 1])) } }
@@ -162,6 +162,9 @@ final class SegmenterTests: XCTestCase {
         XCTAssertLessThan(Double(variation(softened)), 0.8 * Double(variation(unsoftened)))
         XCTAssertLessThan(silhouetteErrors(softened), 40, "still the garment's shape, its outline a ramp")
         XCTAssertEqual(Preprocessor().process(productShot(alpha: false)).pixels, sharp.process(productShot(alpha: false)).pixels)
+        let cutOut = Preprocessor().process(productShot(alpha: true))
+        XCTAssertNotNil(cutOut.mask)
+        XCTAssertEqual(cutOut.pixels, sharp.process(productShot(alpha: true)).pixels)
     }
 
     /// A 28×28 image is a prepared crop: never segmented, its pixels passed through.
