@@ -39,6 +39,14 @@ final class BadImageTests: XCTestCase {
         assertRefused(ImageSurgery.withBadIDATChecksum(png), saying: "CRC error")
     }
 
+    /// The chunks' CRCs cover the compressed stream, so the Adler-32 of the inflated bytes is not
+    /// checked again (libpng's PNG_IGNORE_ADLER32, as browsers set it): the pixels are the same.
+    func testPNGWhoseOnlyFaultIsTheZlibAdler32DecodesToTheSamePixels() throws {
+        let damaged = ImageSurgery.withBadAdler32(png)
+        XCTAssertNotEqual(damaged, png)
+        XCTAssertEqual(try decoder.decode(damaged).pixels, try decoder.decode(png).pixels)
+    }
+
     func testPNGHeaderClaimingHugeImageIsRefusedFromTheHeader() {
         assertRefused(ImageSurgery.claimingSize(png, width: 100_000, height: 100_000),
                       saying: "100000x100000 pixels, over the limit of 50000000 pixels")

@@ -67,6 +67,21 @@ public enum ImageSurgery {
         return bytes
     }
 
+    /// The PNG with the Adler-32 that ends its zlib stream (the last four bytes of its only IDAT
+    /// chunk) damaged and the chunk's CRC recomputed, as a writer with a faulty zlib would leave it.
+    public static func withBadAdler32(_ png: [UInt8]) -> [UInt8] {
+        var bytes = png
+        let idat = 8 + 25
+        precondition(String(decoding: bytes[idat + 4 ..< idat + 8], as: UTF8.self) == "IDAT")
+        let length = bytes[idat ..< idat + 4].reduce(0) { $0 << 8 | Int($1) }
+        precondition(String(decoding: bytes[idat + 16 + length ..< idat + 20 + length], as: UTF8.self) == "IEND",
+                     "one IDAT chunk expected")
+        bytes[idat + 8 + length - 1] ^= 0xFF
+        bytes.replaceSubrange(idat + 8 + length ..< idat + 12 + length,
+                              with: bigEndian(crc32(bytes[idat + 4 ..< idat + 8 + length])))
+        return bytes
+    }
+
     /// The JPEG with its entropy-coded data after the start of scan overwritten with noise.
     public static func jpegWithGarbage(_ jpeg: [UInt8]) -> [UInt8] {
         var bytes = jpeg
