@@ -105,14 +105,7 @@ extension TrainingState {
             return "a step schedule of every \(epochs) epochs by \(factor)"
         }
         if let smoothing = c.labelSmoothing, !(0..<1).contains(smoothing) { return "label smoothing \(smoothing), outside [0, 1)" }
-        if let a = c.augmentation, !(finite(a.maxShift, a.maxScale, a.tone, a.erasing) && (0...14).contains(a.maxShift)
-                                     && (0..<1).contains(a.maxScale) && (0...1).contains(a.tone) && (0...1).contains(a.erasing)) {
-            return "augmentation out of range (shift \(a.maxShift), scale \(a.maxScale), tone \(a.tone), erasing \(a.erasing))"
-        }
-        if let a = c.augmentation, !(finite(a.maxRotation, a.ragged, a.noise) && (0...45).contains(a.maxRotation)
-                                     && (0...1).contains(a.ragged) && (0...1).contains(a.noise)) {
-            return "augmentation out of range (rotation \(a.maxRotation), ragged \(a.ragged), noise \(a.noise))"
-        }
+        if let problem = c.augmentation?.problem { return "augmentation out of range: it needs " + problem }
         if let a = c.averaging, !(1...c.epochs).contains(a.startEpoch) || !finite(a.learningRate) || a.learningRate <= 0 {
             return "weight averaging from epoch \(a.startEpoch) at rate \(a.learningRate)"
         }

@@ -107,6 +107,10 @@ struct Info: ParsableCommand {
         if a.maxRotation != 0 { changes.append("rotation ≤ \(short(a.maxRotation))°") }
         if a.ragged != 0 { changes.append("ragged outline p \(short(a.ragged))") }
         if a.noise != 0 { changes.append("noise σ \(short(a.noise))") }
+        if a.blur != 0 { changes.append("blur ≤ \(short(a.blur))") }
+        if a.perspective != 0 { changes.append("perspective ≤ \(short(a.perspective))") }
+        if a.cut != 0 { changes.append("cut p \(short(a.cut))") }
+        if a.background != 0 { changes.append("background strip p \(short(a.background))") }
         parts.append(changes.isEmpty ? "no augmentation" : "augmentation: " + changes.joined(separator: ", "))
         return parts.joined(separator: ", ")
     }

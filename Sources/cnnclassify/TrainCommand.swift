@@ -66,6 +66,14 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Augmentation: drop each pixel of an item's outline with this probability, as a photo's mask leaves it ragged.",
                                valueName: "probability")) var augmentRagged: Float?
     @Option(help: ArgumentHelp("Augmentation: add noise of this standard deviation (pixels in 0…1) to the item.", valueName: "sigma")) var augmentNoise: Float?
+    @Option(help: ArgumentHelp("Augmentation: blend half of the training images with their blur (σ 1 pixel) by up to this share, as segmented photos are softened.",
+                               valueName: "fraction")) var augmentBlur: Float?
+    @Option(help: ArgumentHelp("Augmentation: slant training images, one edge narrowed or widened by up to this fraction (at most 0.5).",
+                               valueName: "fraction")) var augmentPerspective: Float?
+    @Option(help: ArgumentHelp("Augmentation: with this probability cut 15–35% of the item off at one side and fit the rest to its old size.",
+                               valueName: "probability")) var augmentCut: Float?
+    @Option(help: ArgumentHelp("Augmentation: with this probability keep a strip of background (gray, 2–5 pixels) beside the item.",
+                               valueName: "probability")) var augmentBackground: Float?
     @Option(help: ArgumentHelp("Label smoothing: the share of each target spread evenly over all classes.", valueName: "epsilon"))
     var labelSmoothing: Float?
     @Option(help: ArgumentHelp("Stochastic weight averaging: decay the learning rate to --swa-lr by the end of this epoch, keep it there, and make the network the average of the weights at the end of this and every later epoch.",
@@ -117,13 +125,7 @@ struct Train: ParsableCommand {
         }
         if threads <= 0 { throw ValidationError("--threads must be positive") }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--lr must be positive") }
-        let a = augmentation
-        if a.maxShift < 0 || a.maxScale < 0 || a.maxScale >= 1 || !(0...1).contains(a.erasing) || !(0...1).contains(a.tone) {
-            throw ValidationError("augmentation needs a shift ≥ 0, a scale in [0, 1), a tone in [0, 1] and an erasing probability in [0, 1]")
-        }
-        if !(0...45).contains(a.maxRotation) || !(0...1).contains(a.ragged) || !(0...1).contains(a.noise) {
-            throw ValidationError("augmentation needs a rotation of 0–45 degrees, a ragged probability in [0, 1] and a noise in [0, 1]")
-        }
+        if let problem = augmentation.problem { throw ValidationError("augmentation needs " + problem) }
         if let labelSmoothing, !(0..<1).contains(labelSmoothing) { throw ValidationError("--label-smoothing must be in [0, 1)") }
         if let swaStart, !(1...(epochs ?? defaults.epochs)).contains(swaStart) {
             throw ValidationError("--swa-start must be an epoch from 1 to the number of epochs")
@@ -324,7 +326,9 @@ struct Train: ParsableCommand {
         let d = defaults.augmentation
         return Augmentation(maxShift: augmentShift ?? d.maxShift, maxScale: augmentScale ?? d.maxScale,
                             mirror: augmentMirror ?? d.mirror, tone: augmentTone ?? d.tone, erasing: augmentErase ?? d.erasing,
-                            maxRotation: augmentRotate ?? d.maxRotation, ragged: augmentRagged ?? d.ragged, noise: augmentNoise ?? d.noise)
+                            maxRotation: augmentRotate ?? d.maxRotation, ragged: augmentRagged ?? d.ragged, noise: augmentNoise ?? d.noise,
+                            blur: augmentBlur ?? d.blur, perspective: augmentPerspective ?? d.perspective, cut: augmentCut ?? d.cut,
+                            background: augmentBackground ?? d.background)
     }
 
     private func commandLine() -> String {

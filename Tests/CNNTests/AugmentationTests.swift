@@ -35,6 +35,8 @@ final class AugmentationTests: XCTestCase {
         XCTAssertEqual(decoded, Augmentation(maxShift: 2, mirror: true, erasing: 0.2))
         let tone = Augmentation(maxShift: 1, tone: 0.8)
         XCTAssertEqual(try JSONDecoder().decode(Augmentation.self, from: JSONEncoder().encode(tone)), tone)
+        let photo = Augmentation(ragged: 0.1, blur: 0.6, perspective: 0.1, cut: 0.1, background: 0.1)
+        XCTAssertEqual(try JSONDecoder().decode(Augmentation.self, from: JSONEncoder().encode(photo)), photo)
     }
 
     func testDrawsAreSeededAndErasingZeroesARectangle() {
@@ -133,5 +135,127 @@ final class AugmentationTests: XCTestCase {
         }
         XCTAssertEqual(run(threads: 1, epoch: 0), run(threads: 2, epoch: 0))
         XCTAssertNotEqual(run(threads: 1, epoch: 0), run(threads: 1, epoch: 1))
+    }
+
+    /// A block of `value` at columns `xs` and rows `ys` of a `height × width` image.
+    private func block(height: Int = 28, width: Int = 28, xs: ClosedRange<Int>, ys: ClosedRange<Int>, value: Float = 1) -> Tensor {
+        let image = Tensor(shape: [height * width])
+        for y in ys { for x in xs { image[y * width + x] = value } }
+        return image
+    }
+
+    private func box(_ image: Tensor, height: Int = 28, width: Int = 28) -> (x0: Int, x1: Int, y0: Int, y1: Int)? {
+        var found: (x0: Int, x1: Int, y0: Int, y1: Int)?
+        for y in 0..<height {
+            for x in 0..<width where image[y * width + x] > 0.5 {
+                found = found.map { (min($0.x0, x), max($0.x1, x), min($0.y0, y), max($0.y1, y)) } ?? (x, x, y, y)
+            }
+        }
+        return found
+    }
+
+    func testSofteningBlendsWithTheGaussianBlur() {
+        // An impulse blurred whole becomes the outer product of the normalised taps e^(−k²/2).
+        let taps: [Float] = [-2, -1, 0, 1, 2].map { exp(-$0 * $0 / 2) }
+        let normalised = taps.map { $0 / taps.reduce(0, +) }
+        let image = block(height: 7, width: 7, xs: 3...3, ys: 3...3), scratch = Tensor(shape: [49])
+        Augmentation.soften(image.data, height: 7, width: 7, by: 1, scratch: scratch.data)
+        XCTAssertEqual(image[3 * 7 + 3], normalised[2] * normalised[2], accuracy: 1e-6)
+        XCTAssertEqual(image[2 * 7 + 5], normalised[1] * normalised[4], accuracy: 1e-6)
+        XCTAssertEqual(image[0], 0)
+        XCTAssertEqual(image.values.reduce(0, +), 1, accuracy: 1e-5)
+        // Half a blend goes half-way; a flat image stays flat.
+        let half = block(height: 7, width: 7, xs: 3...3, ys: 3...3)
+        Augmentation.soften(half.data, height: 7, width: 7, by: 0.5, scratch: scratch.data)
+        XCTAssertEqual(half[3 * 7 + 3], 0.5 + 0.5 * normalised[2] * normalised[2], accuracy: 1e-6)
+        let flat = Tensor(shape: [49], repeating: 0.4)
+        Augmentation.soften(flat.data, height: 7, width: 7, by: 1, scratch: scratch.data)
+        XCTAssertTrue(flat.values.allSatisfy { abs($0 - 0.4) < 1e-6 })
+    }
+
+    func testKeystoneNarrowsOneEdgeAndWidensTheOther() {
+        // Columns 6…20 on every row; a keystone of 0.5 on rows halves the top row and widens the bottom one.
+        let image = block(xs: 6...20, ys: 0...27), scratch = Tensor(shape: [784])
+        Augmentation.warp(image.data, height: 28, width: 28, scale: 1, dx: 0, dy: 0, mirror: false,
+                          keystone: .init(rows: 0.5), scratch: scratch.data)
+        func width(_ row: Int) -> Int { (0..<28).filter { image[row * 28 + $0] > 0.5 }.count }
+        XCTAssertEqual(width(0), 8, accuracy: 1)
+        XCTAssertEqual(width(13), 15, accuracy: 1)
+        XCTAssertEqual(width(27), 22, accuracy: 1)
+        // Across columns: the left edge's column shortened, the right one's lengthened.
+        let columns = block(xs: 0...27, ys: 6...20)
+        Augmentation.warp(columns.data, height: 28, width: 28, scale: 1, dx: 0, dy: 0, mirror: false,
+                          keystone: .init(columns: -0.3), scratch: scratch.data)
+        func height(_ column: Int) -> Int { (0..<28).filter { columns[$0 * 28 + column] > 0.5 }.count }
+        XCTAssertGreaterThan(height(0), height(27) + 6)
+    }
+
+    func testCutRemovesOneSideAndFitsTheRestToTheItemsOldSize() throws {
+        // 20 × 10 at columns 4…23: a quarter off the left leaves 15 columns, scaled back to about 20.
+        let image = block(xs: 4...23, ys: 9...18), scratch = Tensor(shape: [784])
+        Augmentation.cut(image.data, height: 28, width: 28, side: 0, fraction: 0.25, scratch: scratch.data)
+        let cut = try XCTUnwrap(box(image))
+        XCTAssertEqual(cut.x1 - cut.x0 + 1, 20, accuracy: 1)
+        XCTAssertEqual(cut.y1 - cut.y0 + 1, 13, accuracy: 1, "the rest is scaled by 4/3 both ways")
+        XCTAssertEqual(Float(cut.x0 + cut.x1) / 2, 13.5, accuracy: 1)
+        XCTAssertEqual(Float(cut.y0 + cut.y1) / 2, 13.5, accuracy: 1)
+        // From the top: the lower part remains, fitted the same way.
+        let tall = block(xs: 9...18, ys: 4...23)
+        Augmentation.cut(tall.data, height: 28, width: 28, side: 2, fraction: 0.3, scratch: scratch.data)
+        let fitted = try XCTUnwrap(box(tall))
+        XCTAssertEqual(fitted.y1 - fitted.y0 + 1, 20, accuracy: 1)
+        // An empty image stays empty.
+        let empty = Tensor(shape: [784])
+        Augmentation.cut(empty.data, height: 28, width: 28, side: 1, fraction: 0.3, scratch: scratch.data)
+        XCTAssertTrue(empty.values.allSatisfy { $0 == 0 })
+    }
+
+    func testBackgroundStripFillsOnlyBackgroundBesideTheItem() {
+        let image = block(xs: 8...15, ys: 6...21, value: 0.9)
+        Augmentation.keepBackground(image.data, height: 28, width: 28, side: 1, thickness: 3, length: 1, gray: 0.3)
+        for y in 0..<28 {
+            for x in 0..<28 {
+                let expected: Float = (8...15).contains(x) && (6...21).contains(y) ? 0.9
+                    : (16...18).contains(x) && (6...21).contains(y) ? 0.3 : 0
+                XCTAssertEqual(image[y * 28 + x], expected, "(\(x), \(y))")
+            }
+        }
+        // Half the length, centred; an item at the image's top edge has no room above it.
+        let half = block(xs: 8...15, ys: 0...21, value: 0.9)
+        Augmentation.keepBackground(half.data, height: 28, width: 28, side: 3, thickness: 2, length: 0.5, gray: 0.2)
+        XCTAssertEqual((0..<784).filter { half[$0] == 0.2 }, (22...23).flatMap { y in (10...13).map { y * 28 + $0 } })
+        let atTop = block(xs: 8...15, ys: 0...21, value: 0.9), before = atTop.values
+        Augmentation.keepBackground(atTop.data, height: 28, width: 28, side: 2, thickness: 4, length: 1, gray: 0.2)
+        XCTAssertEqual(atTop.values, before)
+    }
+
+    /// Each photo change is drawn only when asked for, comes out the same for the same seed, and
+    /// is held to its range.
+    func testPhotoChangesAreSeededOptionalAndChecked() {
+        func run(_ augmentation: Augmentation, seed: UInt64) -> [Float] {
+            let image = block(xs: 7...20, ys: 4...23, value: 0.7), scratch = Tensor(shape: [784])
+            for i in stride(from: 0, to: 784, by: 5) where image[i] > 0 { image[i] = 1 }
+            var random = RandomSource(seed: seed)
+            augmentation.apply(to: image.data, height: 28, width: 28, scratch: scratch.data, random: &random)
+            return image.values
+        }
+        let before = Augmentation(maxShift: 2, mirror: true, erasing: 0.5)
+        let plain = run(Augmentation(), seed: 1)
+        for change in [Augmentation(blur: 1), Augmentation(perspective: 0.3), Augmentation(cut: 1), Augmentation(background: 1)] {
+            XCTAssertFalse(change.isIdentity)
+            XCTAssertNil(change.problem)
+            XCTAssertTrue(run(change, seed: 4) == run(change, seed: 4), "\(change)")
+            let changed = (0..<20 as Range<UInt64>).filter { run(change, seed: $0) != plain }.count
+            XCTAssertGreaterThan(changed, 5, "\(change)")
+            var combined = before
+            (combined.blur, combined.perspective, combined.cut, combined.background) = (change.blur, change.perspective, change.cut, change.background)
+            XCTAssertTrue((0..<10 as Range<UInt64>).contains { run(combined, seed: $0) != run(before, seed: $0) }, "\(change)")
+        }
+        XCTAssertNil(Augmentation().problem)
+        XCTAssertEqual(Augmentation(blur: 1.5).problem, "a blur in [0, 1] (not 1.5)")
+        XCTAssertEqual(Augmentation(perspective: 0.6).problem, "a perspective in [0, 0.5] (not 0.6)")
+        XCTAssertEqual(Augmentation(cut: -0.1).problem, "a cut probability in [0, 1] (not -0.1)")
+        XCTAssertNotNil(Augmentation(background: .nan).problem)
+        XCTAssertNotNil(Augmentation(maxShift: 15).problem)
     }
 }
