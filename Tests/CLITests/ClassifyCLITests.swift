@@ -216,6 +216,20 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertEqual(printed, expected.sorted { path($0) < path($1) })
     }
 
+    /// Every `$ cnnclassify` example of the README prints what the README shows. The `evaluate`
+    /// example measures all of t10k, which `ShippedModelTests` does once for both.
+    func testReadmeExamplesPrintWhatTheReadmeShows() throws {
+        let examples = try ReadmeExample.all(in: "README.md")
+        XCTAssertEqual(examples.filter { $0.arguments.first == "evaluate" }.map(\.arguments), [["evaluate"]])
+        let classifying = examples.filter { $0.arguments.first != "evaluate" }
+        XCTAssertGreaterThanOrEqual(classifying.count, 4)
+        for example in classifying {
+            let result = try CNNClassifyBinary.run(example.arguments, directory: repositoryRoot)
+            XCTAssertEqual(result.status, 0, "\(example): \(result.stderr)")
+            XCTAssertTrue(example.matches(result.stdout), "\(example) printed\n\(result.stdout)\nbut the README shows\n\(example.output.joined(separator: "\n"))")
+        }
+    }
+
     /// Without --model the shipped model is found from the repository, from an installed layout
     /// (`bin/` beside `share/cnnclassify/`), and from $CNNCLASSIFY_MODEL.
     func testModelIsFoundWithoutFlags() throws {
