@@ -45,7 +45,7 @@ public struct FeatureDistance: Equatable, Sendable {
 
     /// The distance held by a weight file's `tensors`, which are removed from it; they must have
     /// the shapes a network of `classes` outputs and `dimension` features needs.
-    init(taking tensors: inout [String: Tensor], classes: Int, dimension: Int, fail: (String) -> ModelFileError) throws {
+    init(taking tensors: inout [String: Tensor], classes: Int, dimension: Int, fail: (String) -> FileProblem) throws {
         for (name, shape) in [(Self.meansTensorName, [classes, dimension]), (Self.precisionTensorName, [dimension, dimension])] {
             guard let tensor = tensors[name] else { throw fail("has a feature-distance flag but no tensor \(name)") }
             guard tensor.shape == shape else { throw fail("has tensor \(name) of shape \(tensor.shape), but the network needs \(shape)") }

@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 #if _endian(big)
@@ -42,7 +41,7 @@ public enum ModelFile {
             for d in tensor.shape { out.append(UInt32(d)) }
             out.append(tensor.buffer)
         }
-        out.append(crc32(out.bytes))
+        out.append(CRC32.checksum(out.bytes))
         try AtomicFile.write(out.bytes, to: path)
     }
 
@@ -51,7 +50,7 @@ public enum ModelFile {
         do throws(FileProblem) {
             bytes = try FileContents.read(path)
         } catch {
-            throw ModelFileError(path: path, reason: "cannot be read (\(error.reason))")
+            throw FileProblem(path: path, reason: "cannot be read (\(error.reason))")
         }
         return try decode(bytes, path: path)
     }
@@ -60,7 +59,7 @@ public enum ModelFile {
     /// bit anywhere is "corrupted", never a crash), then every size with overflow checks and
     /// against the bytes actually there, then the header against the tensors and itself.
     public static func decode(_ bytes: [UInt8], path: String) throws -> Contents {
-        func fail(_ reason: String) -> ModelFileError { ModelFileError(path: path, reason: reason) }
+        func fail(_ reason: String) -> FileProblem { FileProblem(path: path, reason: reason) }
         var reader = ByteReader(bytes)
         guard let fileMagic = reader.bytes(4), fileMagic == magic else { throw fail("not a cnnclassify weight file (wrong magic bytes)") }
         guard let version = reader.u32() else { throw fail("is truncated") }
@@ -69,7 +68,7 @@ public enum ModelFile {
         }
         guard bytes.count >= 16 else { throw fail("is truncated") }
         let stored = bytes.suffix(4).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
-        guard crc32(bytes.dropLast(4)) == stored else { throw fail("is truncated or corrupted (checksum mismatch)") }
+        guard CRC32.checksum(bytes.dropLast(4)) == stored else { throw fail("is truncated or corrupted (checksum mismatch)") }
         guard let headerLength = reader.u32(), let json = reader.bytes(Int(headerLength)) else { throw fail("is truncated") }
         var header: ModelHeader
         do {
@@ -140,24 +139,11 @@ public enum ModelFile {
     /// Tensors have at most this many dimensions (a convolution's weight has four).
     static let maximumRank = 8
 
-    /// The CRC-32 a weight file ends with, of everything before it.
-    public static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-        let value = bytes.withContiguousStorageIfAvailable { buffer in
-            CZlib.crc32(0, buffer.baseAddress, uInt(buffer.count))
-        } ?? Array(bytes).withUnsafeBufferPointer { CZlib.crc32(0, $0.baseAddress, uInt($0.count)) }
-        return UInt32(value)
-    }
-}
-
-public struct ModelFileError: Error, CustomStringConvertible {
-    public let path: String
-    public let reason: String
-    public var description: String { "\(path): \(reason)" }
 }
 
 extension JSONEncoder {
-    /// Stable key order, so the same model always writes the same bytes.
-    static var sorted: JSONEncoder {
+    /// Stable key order, so the same model always writes the same bytes and a report the same text.
+    public static var sorted: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return encoder

@@ -1,3 +1,4 @@
+import CNN
 import Foundation
 
 /// A pair of IDX files, images and labels, checked against each other.
@@ -11,13 +12,18 @@ public struct IDXDataset: Sendable {
         images = try IDXReader.readImages(imagesPath)
         labels = try IDXReader.readLabels(labelsPath, classCount: classCount)
         guard images.count == labels.values.count else {
-            throw IDXError(path: labelsPath, reason: "has \(labels.values.count) labels but \(imagesPath) has \(images.count) images")
+            throw FileProblem(path: labelsPath, reason: "has \(labels.values.count) labels but \(imagesPath) has \(images.count) images")
         }
         self.imagesPath = imagesPath
         self.labelsPath = labelsPath
     }
 
     public var count: Int { images.count }
+
+    /// The images and labels as the network takes them.
+    public var labeledImages: LabeledImages {
+        LabeledImages(pixels: images.pixels, labels: labels.values, height: images.rows, width: images.columns)
+    }
 
     /// CRC-32 of each decompressed file by file name, for the weight file's record.
     public var checksums: [String: String] {

@@ -32,13 +32,13 @@ public enum IDXReader {
     public static func readImages(_ path: String) throws -> Images {
         let bytes = try contents(path, headerSize: 16) { head in
             let dims = try header(head, path: path, magic: imagesMagic, kind: "image", dimensions: 3)
-            guard dims[1] > 0, dims[2] > 0 else { throw IDXError(path: path, reason: "has images of \(dims[1])×\(dims[2]) pixels") }
+            guard dims[1] > 0, dims[2] > 0 else { throw FileProblem(path: path, reason: "has images of \(dims[1])×\(dims[2]) pixels") }
             return try promisedSize(dims, path: path, headerSize: 16, what: "\(dims[0]) images of \(dims[1])×\(dims[2])")
         }
         let dims = try header(bytes, path: path, magic: imagesMagic, kind: "image", dimensions: 3)
         let (count, rows, columns) = (dims[0], dims[1], dims[2])
         try checkSize(bytes, path: path, headerSize: 16, expected: count * rows * columns, what: "\(count) images of \(rows)×\(columns)")
-        return Images(count: count, rows: rows, columns: columns, pixels: Array(bytes[16...]), checksum: crc(bytes))
+        return Images(count: count, rows: rows, columns: columns, pixels: Array(bytes[16...]), checksum: CRC32.checksum(bytes))
     }
 
     /// Reads labels and checks each is below `classCount`.
@@ -51,9 +51,9 @@ public enum IDXReader {
         try checkSize(bytes, path: path, headerSize: 8, expected: count, what: "\(count) labels")
         let values = Array(bytes[8...])
         if let bad = values.firstIndex(where: { Int($0) >= classCount }) {
-            throw IDXError(path: path, reason: "has label \(values[bad]) at index \(bad); labels must be 0–\(classCount - 1)")
+            throw FileProblem(path: path, reason: "has label \(values[bad]) at index \(bad); labels must be 0–\(classCount - 1)")
         }
-        return Labels(values: values, checksum: crc(bytes))
+        return Labels(values: values, checksum: CRC32.checksum(bytes))
     }
 
     /// Reads label sets (`PREFIX-label-sets-idx2-ubyte`, see `IDXWriter.writeLabelSets`): a row
@@ -66,17 +66,17 @@ public enum IDXReader {
         }
         let dims = try header(bytes, path: path, magic: labelSetsMagic, kind: "label-set", dimensions: 2)
         guard dims[1] == classCount else {
-            throw IDXError(path: path, reason: "has label sets over \(dims[1]) classes; the network has \(classCount)")
+            throw FileProblem(path: path, reason: "has label sets over \(dims[1]) classes; the network has \(classCount)")
         }
         try checkSize(bytes, path: path, headerSize: 12, expected: dims[0] * dims[1], what: "\(dims[0]) label sets of \(dims[1]) classes")
         if let bad = bytes[12...].firstIndex(where: { $0 > 1 }) {
             let index = (bad - 12) / classCount
-            throw IDXError(path: path, reason: "has \(bytes[bad]) in the label set of image \(index); each class is 1 (right) or 0")
+            throw FileProblem(path: path, reason: "has \(bytes[bad]) in the label set of image \(index); each class is 1 (right) or 0")
         }
         let sets = (0..<dims[0]).map { row in
             LabelSet((0..<classCount).filter { bytes[12 + row * classCount + $0] == 1 })
         }
-        return (sets, crc(bytes))
+        return (sets, CRC32.checksum(bytes))
     }
 
     /// The whole file's size as its header promises it, checked for overflow and against the
@@ -85,11 +85,11 @@ public enum IDXReader {
         var size = 1
         for d in dims {
             let (next, overflow) = size.multipliedReportingOverflow(by: d)
-            guard !overflow else { throw IDXError(path: path, reason: "has a header promising \(what), which is more than can be counted") }
+            guard !overflow else { throw FileProblem(path: path, reason: "has a header promising \(what), which is more than can be counted") }
             size = next
         }
         guard size <= FileContents.defaultLimit - headerSize else {
-            throw IDXError(path: path, reason: "has a header promising \(what) (\(size) bytes), more than the \(FileContents.defaultLimit) bytes this tool reads")
+            throw FileProblem(path: path, reason: "has a header promising \(what) (\(size) bytes), more than the \(FileContents.defaultLimit) bytes this tool reads")
         }
         return headerSize + size
     }
@@ -103,7 +103,7 @@ public enum IDXReader {
         do throws(FileProblem) {
             compressed = try FileContents.read(path)
         } catch {
-            throw IDXError(path: path, reason: error.reason)
+            throw FileProblem(path: path, reason: error.reason)
         }
         guard compressed.starts(with: gzipMagic) else {
             if compressed.count >= headerSize { _ = try promised(compressed) }
@@ -111,7 +111,7 @@ public enum IDXReader {
         }
         var stream = z_stream()
         guard inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw IDXError(path: path, reason: "cannot be inflated (zlib would not start)")
+            throw FileProblem(path: path, reason: "cannot be inflated (zlib would not start)")
         }
         defer { inflateEnd(&stream) }
         var out: [UInt8] = []
@@ -130,7 +130,7 @@ public enum IDXReader {
                 out.append(contentsOf: chunk[0..<produced])
                 if limit == nil && out.count >= headerSize { limit = try promised(out) }
                 if let limit, out.count > limit {
-                    throw IDXError(path: path, reason: "inflates to more than the \(limit) bytes its header promises")
+                    throw FileProblem(path: path, reason: "inflates to more than the \(limit) bytes its header promises")
                 }
                 switch status {
                 case Z_OK: continue
@@ -138,13 +138,13 @@ public enum IDXReader {
                     let rest = Int(stream.avail_in)
                     guard rest > 0 else { return }
                     let next = UnsafeBufferPointer(start: stream.next_in, count: rest)
-                    guard next.starts(with: gzipMagic) else { throw IDXError(path: path, reason: "has \(rest) bytes after its gzip stream") }
+                    guard next.starts(with: gzipMagic) else { throw FileProblem(path: path, reason: "has \(rest) bytes after its gzip stream") }
                     inflateReset(&stream)
                 case Z_BUF_ERROR where stream.avail_in == 0:
-                    throw IDXError(path: path, reason: "is a damaged gzip file (truncated)")
+                    throw FileProblem(path: path, reason: "is a damaged gzip file (truncated)")
                 default:
                     let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
-                    throw IDXError(path: path, reason: "is a damaged gzip file (\(message))")
+                    throw FileProblem(path: path, reason: "is a damaged gzip file (\(message))")
                 }
             }
         }
@@ -155,38 +155,28 @@ public enum IDXReader {
 
     private static func header(_ bytes: [UInt8], path: String, magic: UInt32, kind: String, dimensions: Int) throws -> [Int] {
         let headerSize = 4 + 4 * dimensions
-        guard bytes.count >= 4 else { throw IDXError(path: path, reason: "is too short to be an IDX file (\(bytes.count) bytes)") }
+        guard bytes.count >= 4 else { throw FileProblem(path: path, reason: "is too short to be an IDX file (\(bytes.count) bytes)") }
         let found = bigEndian(bytes, at: 0)
         guard found == magic else {
             let expected = String(format: "0x%08X", magic), actual = String(format: "0x%08X", found)
-            throw IDXError(path: path, reason: "is not an IDX \(kind) file (magic \(actual), expected \(expected))")
+            throw FileProblem(path: path, reason: "is not an IDX \(kind) file (magic \(actual), expected \(expected))")
         }
-        guard bytes.count >= headerSize else { throw IDXError(path: path, reason: "is truncated inside its header") }
+        guard bytes.count >= headerSize else { throw FileProblem(path: path, reason: "is truncated inside its header") }
         return (0..<dimensions).map { Int(bigEndian(bytes, at: 4 + 4 * $0)) }
     }
 
     private static func checkSize(_ bytes: [UInt8], path: String, headerSize: Int, expected: Int, what: String) throws {
         let actual = bytes.count - headerSize
         if actual < expected {
-            throw IDXError(path: path, reason: "is truncated: its header promises \(what) (\(expected) bytes) but \(actual) bytes follow")
+            throw FileProblem(path: path, reason: "is truncated: its header promises \(what) (\(expected) bytes) but \(actual) bytes follow")
         }
         if actual > expected {
-            throw IDXError(path: path, reason: "has \(actual - expected) bytes more than its header's \(what)")
+            throw FileProblem(path: path, reason: "has \(actual - expected) bytes more than its header's \(what)")
         }
     }
 
     private static func bigEndian(_ bytes: [UInt8], at offset: Int) -> UInt32 {
         bytes[offset ..< offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
     }
-
-    private static func crc(_ bytes: [UInt8]) -> UInt32 {
-        UInt32(bytes.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) })
-    }
 }
 
-/// A data file that cannot be used, with the reason.
-public struct IDXError: Error, CustomStringConvertible {
-    public let path: String
-    public let reason: String
-    public var description: String { "\(path): \(reason)" }
-}

@@ -30,13 +30,13 @@ public enum IDXWriter {
             do {
                 try AtomicFile.write(bytes, to: path)
             } catch let problem as FileProblem {
-                throw IDXError(path: path, reason: problem.reason)
+                throw FileProblem(path: path, reason: problem.reason)
             }
             return
         }
-        guard let file = gzopen(path, "wb") else { throw IDXError(path: path, reason: "cannot be written") }
+        guard let file = gzopen(path, "wb") else { throw FileProblem(path: path, reason: "cannot be written") }
         let written = bytes.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
         let closed = gzclose(file)
-        guard written == bytes.count, closed == Z_OK else { throw IDXError(path: path, reason: "cannot be written") }
+        guard written == bytes.count, closed == Z_OK else { throw FileProblem(path: path, reason: "cannot be written") }
     }
 }

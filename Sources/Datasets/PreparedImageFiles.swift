@@ -35,11 +35,11 @@ public enum PreparedImageFiles {
         let hasLabels = FileManager.default.fileExists(atPath: labelsPath(prefix))
         let hasSets = FileManager.default.fileExists(atPath: labelSetsPath(prefix))
         guard hasLabels != hasSets else {
-            throw IDXError(path: prefix, reason: hasLabels ? "has both \(labelsPath(prefix)) and \(labelSetsPath(prefix)); keep one"
+            throw FileProblem(path: prefix, reason: hasLabels ? "has both \(labelsPath(prefix)) and \(labelSetsPath(prefix)); keep one"
                                                            : "has no label file (\(labelsPath(prefix)) or \(labelSetsPath(prefix)))")
         }
         let images = try IDXReader.readImages(imagesPath(prefix))
-        guard images.count > 0 else { throw IDXError(path: imagesPath(prefix), reason: "holds no images") }
+        guard images.count > 0 else { throw FileProblem(path: imagesPath(prefix), reason: "holds no images") }
         let labelFile = hasLabels ? labelsPath(prefix) : labelSetsPath(prefix)
         let sets: [LabelSet], checksum: UInt32
         if hasLabels {
@@ -49,7 +49,7 @@ public enum PreparedImageFiles {
             (sets, checksum) = try IDXReader.readLabelSets(labelFile, classCount: classCount)
         }
         guard sets.count == images.count else {
-            throw IDXError(path: labelFile, reason: "has \(sets.count) labels but \(imagesPath(prefix)) has \(images.count) images")
+            throw FileProblem(path: labelFile, reason: "has \(sets.count) labels but \(imagesPath(prefix)) has \(images.count) images")
         }
         let checksums = [
             (imagesPath(prefix) as NSString).lastPathComponent: String(format: "%08x", images.checksum),

@@ -36,13 +36,6 @@ public struct RGBCanvas {
         }
     }
 
-    /// Values in 0…1 (`side × side`) through `colormap`, enlarged `scale` times.
-    public mutating func drawHeatmap(_ values: [Float], side: Int, x: Int, y: Int, scale: Int, colormap: (Float) -> Color) {
-        for (i, value) in values.enumerated() {
-            fill(x: x + (i % side) * scale, y: y + (i / side) * scale, width: scale, height: scale, color: colormap(value))
-        }
-    }
-
     /// Text in the bitmap font, each font pixel `scale × scale`, top-left corner at (x, y).
     public mutating func drawText(_ text: String, x: Int, y: Int, scale: Int = 1, color: Color = (0, 0, 0)) {
         for (i, character) in text.enumerated() {

@@ -30,34 +30,32 @@ struct Benchmark: ParsableCommand {
             """
     )
 
-    @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threading: ThreadOptions
     @Option(help: "Batch size for basic training.") var batchSize: Int = 64
     @Option(help: "Images per timed basic-training run.") var images: Int = 12_800
     @Option(help: "Timed runs of each measurement.") var repeats: Int = 3
     @Option(help: "What to measure: all, training or classify.") var only: Section = .all
     @Option(help: ArgumentHelp("Real photos (PNG or JPEG, in any folders below it) for the real-photo line.", valueName: "directory"))
     var photos = "../shared/real-photos/clothing-dataset-small/train"
-    @Option(help: ArgumentHelp("Directory with the Fashion-MNIST IDX files.",
-                               discussion: "Default: $FASHION_MNIST_DIR, else \(FashionMNIST.systemDirectory)."))
-    var data: String?
+    @OptionGroup var fashionMNIST: DataOptions
 
     enum Section: String, ExpressibleByArgument, CaseIterable { case all, training, classify }
 
     func validate() throws {
-        if threads <= 0 || batchSize <= 0 || images <= 0 || repeats <= 0 {
-            throw ValidationError("--threads, --batch-size, --images and --repeats must be positive")
+        if batchSize <= 0 || images <= 0 || repeats <= 0 {
+            throw ValidationError("--batch-size, --images and --repeats must be positive")
         }
     }
 
     func run() throws {
         let pool = try benchmarkImages(count: max(images, 10_000))
-        print("cnnclassify benchmark: \(threads) threads, median of \(repeats) runs, \(pool.source)")
+        print("cnnclassify benchmark: \(threading.threads) threads, median of \(repeats) runs, \(pool.source)")
         if only != .classify { try measureTraining(pool.images) }
         if only != .training { try measureClassify(pool.images) }
     }
 
     private func measureTraining(_ pool: LabeledImages) throws {
-        let sgemm = BLAS.measuredRate(threads: threads, repeats: max(repeats, 5))
+        let sgemm = BLAS.measuredRate(threads: threading.threads, repeats: max(repeats, 5))
         print("sgemm 1024³:                 \(fixed(sgemm, 1)) GFLOP/s")
 
         let basicRates = try (0..<repeats).map { run in
@@ -94,7 +92,7 @@ struct Benchmark: ParsableCommand {
         network.initialize(seed: 1)
         let inferenceImages = pool.subset(0..<5000)
         let inferenceRates = (0..<repeats).map { _ in
-            Double(inferenceImages.count) / time { _ = network.measure(inferenceImages, scale: 1.0 / 255, threads: threads) }
+            Double(inferenceImages.count) / time { _ = network.measure(inferenceImages, scale: 1.0 / 255, threads: threading.threads) }
         }
         print("basic inference (batch 256): \(grouped(Int(median(inferenceRates)))) images/s")
     }
@@ -115,7 +113,7 @@ struct Benchmark: ParsableCommand {
             let inputs = InputList.expand([directory]) { _, _ in }
             let rates = (0..<repeats).map { _ in
                 let pipeline = ClassificationPipeline(network: network, header: model.header)
-                pipeline.threads = threads
+                pipeline.threads = threading.threads
                 var classified = 0
                 let seconds = time {
                     pipeline.run(inputs) { _, outcome in if case .classified = outcome { classified += 1 } }
@@ -185,7 +183,7 @@ struct Benchmark: ParsableCommand {
         guard FileManager.default.fileExists(atPath: script) else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + arguments + ["--threads", "\(threads)", "--repeats", "\(repeats)"]
+        process.arguments = ["python3", script] + arguments + ["--threads", "\(threading.threads)", "--repeats", "\(repeats)"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -204,16 +202,16 @@ struct Benchmark: ParsableCommand {
         let network = try Network(architecture)
         network.initialize(seed: seed)
         let configuration = TrainingConfiguration(epochs: 1, batchSize: batchSize, optimizer: optimizer, learningRate: learningRate,
-                                                  seed: seed, threads: threads)
+                                                  seed: seed, threads: threading.threads)
         return try Trainer(network: network, state: TrainingState(configuration: configuration, command: "benchmark"),
                            training: images, validation: nil, inputScale: 1.0 / 255)
     }
 
     private func benchmarkImages(count: Int) throws -> (images: LabeledImages, source: String) {
-        let directory = data ?? FashionMNIST.defaultDirectory
+        let directory = fashionMNIST.data ?? FashionMNIST.defaultDirectory
         if FashionMNIST.path(FashionMNIST.Split.train.imagesFile, in: directory) != nil {
             let train = try loadSplit(.train, directory)
-            let all = LabeledImages(pixels: train.images.pixels, labels: train.labels.values, height: 28, width: 28)
+            let all = train.labeledImages
             return (all.subset((0..<min(count, all.count)).map { $0 }), "Fashion-MNIST training images")
         }
         var random = RandomSource(seed: 1)

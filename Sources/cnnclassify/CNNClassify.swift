@@ -52,13 +52,6 @@ private func rawArguments() -> [String] {
     }
 }
 
-/// An error the command has already put into words, with its exit status.
-struct CommandFailure: Error {
-    var message: String
-    var exitCode: Int32 = 2
-}
-
-
 func printError(_ message: String) {
     FileHandle.standardError.write(Data("cnnclassify: \(message)\n".utf8))
 }

@@ -29,7 +29,7 @@ struct Calibrate: ParsableCommand {
 
     @Argument(help: "Weight file to refit.") var model: String
     @Option(help: ArgumentHelp("Prepared validation photos (a `cnnclassify prepare` prefix).", valueName: "prefix")) var photos: String
-    @Option(help: ArgumentHelp("Directory with the Fashion-MNIST IDX files (raw or .gz).", valueName: "directory")) var data: String?
+    @OptionGroup var fashionMNIST: DataOptions
     @Option(help: ArgumentHelp("Validation images: N (the last N of the training file) or a range a..<b of it.", valueName: "n|a..<b"))
     var validation: ValidationSelection = .last(5000)
     @Option(help: ArgumentHelp("The largest share of PHOTOS the flag may leave confidently wrong; the default aims below 5% on photos not seen.", valueName: "share"))
@@ -37,10 +37,9 @@ struct Calibrate: ParsableCommand {
     @Flag(help: ArgumentHelp("Also consider a third rule for photos: flag those whose penultimate features are far (Mahalanobis distance) from every class's mean on the training images."))
     var featureDistance = false
     @Option(help: "Where to write the refitted model (default: over MODEL).") var output: String?
-    @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
-        if threads <= 0 { throw ValidationError("--threads must be positive") }
         if !(risk >= 0 && risk < 1) { throw ValidationError("--risk must be at least 0 and below 1") }
     }
 
@@ -50,9 +49,8 @@ struct Calibrate: ParsableCommand {
         guard let calibration = header.calibration else {
             throw CommandFailure(message: "\(model): has no fitted calibration to refit (train it with validation images)")
         }
-        let trainFile = try loadSplit(.train, data ?? FashionMNIST.defaultDirectory)
-        let all = LabeledImages(pixels: trainFile.images.pixels, labels: trainFile.labels.values,
-                                height: trainFile.images.rows, width: trainFile.images.columns)
+        let trainFile = try loadSplit(.train, fashionMNIST.data ?? FashionMNIST.defaultDirectory)
+        let all = trainFile.labeledImages
         let range = validation.range(within: all.count)
         guard !range.isEmpty else { throw CommandFailure(message: "--validation selects no images") }
         let prepared: SetLabelledImages
@@ -65,13 +63,13 @@ struct Calibrate: ParsableCommand {
         let scale = header.input.scale, classes = network.classCount
         let photoImages = LabeledImages(pixels: prepared.pixels, labels: [UInt8](repeating: 0, count: prepared.count),
                                         height: prepared.height, width: prepared.width)
-        let fashion = network.featuresAndLogits(all.subset(range), scale: scale, threads: threads)
-        let photoOutputs = network.featuresAndLogits(photoImages, scale: scale, threads: threads)
+        let fashion = network.featuresAndLogits(all.subset(range), scale: scale, threads: threading.threads)
+        let photoOutputs = network.featuresAndLogits(photoImages, scale: scale, threads: threading.threads)
         var candidates: Calibration.DistanceCandidates?
         if featureDistance {
             // The class means and covariance come from the images the network was trained on.
             let training = all.subset(Array(0..<range.lowerBound) + Array(range.upperBound..<all.count))
-            let trainingOutputs = network.featuresAndLogits(training, scale: scale, threads: threads)
+            let trainingOutputs = network.featuresAndLogits(training, scale: scale, threads: threading.threads)
             let features = FeatureDistance.fit(features: trainingOutputs.features, labels: training.labels.map(Int.init),
                                                classes: classes, dimension: network.featureWidth)
             func distances(_ rows: [Float]) -> [Float] {

@@ -68,7 +68,7 @@ struct Classify: ParsableCommand {
     var shardBy: Shard.Split = .position
 
     @Option(help: "Output: text, tsv, csv or json (one JSON object per line).")
-    var format: FormatChoice = .text
+    var format: PredictionFormatter.Format = .text
 
     @Option(help: ArgumentHelp("Write the results to this file instead of standard output, each batch as soon as it is known, in whole lines.",
                                valueName: "file"))
@@ -86,8 +86,7 @@ struct Classify: ParsableCommand {
     @Flag(help: "With text output: list all classes.")
     var all = false
 
-    @Option(help: "Weight file (default: $CNNCLASSIFY_MODEL, else Models/\(ModelLocator.defaultModelName)).")
-    var model: String?
+    @OptionGroup var weights: ModelOptions
 
     @Option(help: "Refuse images with more pixels than this (checked from the header).")
     var maxPixels: Int = ImageDecoder.defaultMaxPixels
@@ -96,10 +95,10 @@ struct Classify: ParsableCommand {
     var maxBytes: Int = FileContents.defaultLimit
 
     @Option(help: "Invert to a dark background: auto (when the border is light), always or never.")
-    var invert: PolarityChoice = .auto
+    var invert: Preprocessor.Polarity = .auto
 
     @Option(help: "fashion (trim, fit the longest edge, centre) or none (just resize to 28×28).")
-    var preprocess: ModeChoice = .fashion
+    var preprocess: Preprocessor.Mode = .fashion
 
     @Option(help: ArgumentHelp("Write each 28×28 network input as a PNG into this directory.", valueName: "directory"))
     var saveInput: String?
@@ -112,15 +111,11 @@ struct Classify: ParsableCommand {
                                valueName: "directory"))
     var explain: String?
 
-    @Option(help: "Threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threading: ThreadOptions
 
     @Option(help: "Images per forward pass.")
     var batchSize: Int = 256
 
-    enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case text, tsv, csv, json }
-    enum PolarityChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
-    enum ModeChoice: String, ExpressibleByArgument, CaseIterable { case fashion, none }
 
     /// `--shard K/N` or `--shard auto`.
     enum ShardChoice: ExpressibleByArgument, Equatable {
@@ -138,8 +133,8 @@ struct Classify: ParsableCommand {
             throw ValidationError("no input: give image files, directories, - for standard input, or --files-from FILE")
         }
         if top < 1 { throw ValidationError("--top must be at least 1") }
-        if threads < 1 || batchSize < 1 || maxPixels < 1 || maxBytes < 1 {
-            throw ValidationError("--threads, --batch-size, --max-pixels and --max-bytes must be positive")
+        if batchSize < 1 || maxPixels < 1 || maxBytes < 1 {
+            throw ValidationError("--batch-size, --max-pixels and --max-bytes must be positive")
         }
         if shards != nil && shard != .auto { throw ValidationError("--shards goes with --shard auto") }
         if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
@@ -182,7 +177,7 @@ struct Classify: ParsableCommand {
     }
 
     func run() throws {
-        let modelPath = try ModelLocator.resolve(model)
+        let modelPath = try ModelLocator.resolve(weights.model)
         let contents = try loadModel(modelPath)
         for directory in [saveInput, saveMask, explain].compactMap({ $0 }) {
             do {
@@ -216,14 +211,14 @@ struct Classify: ParsableCommand {
         let pipeline = ClassificationPipeline(network: try contents.network.foldingBatchNormalisation(), header: contents.header)
         pipeline.decoder.maxPixels = maxPixels
         pipeline.maxBytes = maxBytes
-        pipeline.preprocessor = Preprocessor(mode: preprocess == .fashion ? .fashion : .none,
-                                             polarity: Preprocessor.Polarity(rawValue: invert.rawValue)!)
-        pipeline.threads = threads
+        pipeline.preprocessor = Preprocessor(mode: preprocess,
+                                             polarity: invert)
+        pipeline.threads = threading.threads
         pipeline.batchSize = batchSize
         pipeline.saveInputsTo = saveInput
         pipeline.saveMasksTo = saveMask
         pipeline.explainTo = explain
-        let formatter = PredictionFormatter(format: PredictionFormatter.Format(rawValue: format.rawValue)!,
+        let formatter = PredictionFormatter(format: format,
                                             classNames: contents.header.classNames,
                                             top: self.all ? contents.header.classNames.count : top)
         let results: ResultFile?
@@ -273,5 +268,3 @@ struct OutputBuffer {
         pending.removeAll(keepingCapacity: true)
     }
 }
-
-extension Shard.Split: ExpressibleByArgument {}

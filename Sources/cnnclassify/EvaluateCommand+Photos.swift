@@ -3,12 +3,11 @@ import CNN
 import Classifier
 import Foundation
 
-extension LabelledPhotos.Part: ExpressibleByArgument {}
 
 extension Evaluate {
     /// `evaluate --photos DIR`: the labelled photos through the classify pipeline.
     func evaluatePhotos(in directory: String) throws {
-        let modelPath = try ModelLocator.resolve(model)
+        let modelPath = try ModelLocator.resolve(weights.model)
         let contents = try loadModel(modelPath)
         let classNames = contents.header.classNames
         var unreadable = 0
@@ -23,7 +22,7 @@ extension Evaluate {
             throw CommandFailure(message: "\(error)")
         }
         let pipeline = ClassificationPipeline(network: try contents.network.foldingBatchNormalisation(), header: contents.header)
-        pipeline.threads = threads
+        pipeline.threads = threading.threads
         let evaluation = PhotoEvaluation.run(labelled, pipeline: pipeline, problem: problem)
         if let report {
             try writeReport(try evaluation.mistakesSheet(pipeline), named: "mistakes.png", in: report)
@@ -38,7 +37,7 @@ extension Evaluate {
                 var evaluation: PhotoEvaluation.Report
             }
             let output = Output(model: modelPath, photos: directory, mapping: mapping, part: part.rawValue, evaluation: evaluation.report)
-            print(String(decoding: try JSONEncoder.sortedKeys.encode(output), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.sorted.encode(output), as: UTF8.self))
         case .text:
             print("model:    \(modelPath) (\(contents.header.architecture.name), \(grouped(contents.network.parameterCount)) parameters)")
             print("photos:   \(directory)" + (mapping.map { ", mapping \($0)" } ?? "") + ", part \(part.rawValue)")

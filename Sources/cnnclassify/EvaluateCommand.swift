@@ -33,10 +33,8 @@ struct Evaluate: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
     enum SplitChoice: String, ExpressibleByArgument, CaseIterable { case test, train }
 
-    @Option(help: "Weight file (default: $CNNCLASSIFY_MODEL, else Models/\(ModelLocator.defaultModelName)).") var model: String?
-    @Option(help: ArgumentHelp("Directory with the Fashion-MNIST IDX files.",
-                               discussion: "Default: $FASHION_MNIST_DIR, else \(FashionMNIST.systemDirectory)."))
-    var data: String?
+    @OptionGroup var weights: ModelOptions
+    @OptionGroup var fashionMNIST: DataOptions
     @Option(help: "Which Fashion-MNIST file pair in --data: test (t10k) or train.") var split: SplitChoice = .test
     @Option(help: "An IDX image file (raw or .gz) instead of --data; needs --labels.") var images: String?
     @Option(help: "The IDX label file that goes with --images.") var labels: String?
@@ -51,20 +49,19 @@ struct Evaluate: ParsableCommand {
     @Option(help: ArgumentHelp("Write pictures to this directory: confusion-matrix.svg, per-class-accuracy.svg and mistakes.png (the most confidently wrong images; with --photos, only mistakes.png, each photo beside its network input).",
                                valueName: "directory"))
     var report: String?
-    @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
         if (images == nil) != (labels == nil) { throw ValidationError("--images and --labels go together") }
-        if threads <= 0 { throw ValidationError("--threads must be positive") }
         if photos == nil && (mapping != nil || part != .all) { throw ValidationError("--mapping and --part go with --photos") }
-        if photos != nil && (images != nil || data != nil || range != nil || split != .test) {
+        if photos != nil && (images != nil || fashionMNIST.data != nil || range != nil || split != .test) {
             throw ValidationError("--photos replaces --data, --split, --images and --range")
         }
     }
 
     func run() throws {
         if let photos { return try evaluatePhotos(in: photos) }
-        let modelPath = try ModelLocator.resolve(model)
+        let modelPath = try ModelLocator.resolve(weights.model)
         let contents = try loadModel(modelPath)
         let dataset: IDXDataset
         if let images, let labels {
@@ -74,14 +71,13 @@ struct Evaluate: ParsableCommand {
                 throw CommandFailure(message: "\(error)")
             }
         } else {
-            dataset = try loadSplit(split == .test ? .test : .train, data ?? FashionMNIST.defaultDirectory)
+            dataset = try loadSplit(split == .test ? .test : .train, fashionMNIST.data ?? FashionMNIST.defaultDirectory)
         }
         let input = contents.header.input
         guard dataset.images.rows == input.height, dataset.images.columns == input.width else {
             throw CommandFailure(message: "\(dataset.imagesPath): has \(dataset.images.rows)×\(dataset.images.columns) images; the model takes \(input.height)×\(input.width)")
         }
-        var all = LabeledImages(pixels: dataset.images.pixels, labels: dataset.labels.values,
-                                height: dataset.images.rows, width: dataset.images.columns)
+        var all = dataset.labeledImages
         var selected = 0..<all.count
         if let range {
             guard range.range.upperBound <= all.count else {
@@ -92,7 +88,7 @@ struct Evaluate: ParsableCommand {
         }
         let network = try contents.network.foldingBatchNormalisation()
         let modelCalibration = contents.header.calibration ?? .uncalibrated
-        let logits = network.logits(all, scale: input.scale, threads: threads)
+        let logits = network.logits(all, scale: input.scale, threads: threading.threads)
         let labels = all.labels.map(Int.init)
         let metrics = ClassificationMetrics(classNames: contents.header.classNames, labels: labels, logits: logits)
         let classes = contents.header.classNames.count
@@ -108,7 +104,7 @@ struct Evaluate: ParsableCommand {
             let report = EvaluationReport(model: modelPath, architecture: contents.header.architecture.name,
                                           images: dataset.imagesPath, range: [selected.lowerBound, selected.upperBound], metrics: metrics,
                                           calibration: calibration)
-            print(String(decoding: try JSONEncoder.sortedKeys.encode(report), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.sorted.encode(report), as: UTF8.self))
         case .text:
             print("model:    \(modelPath) (\(contents.header.architecture.name), \(grouped(contents.network.parameterCount)) parameters)")
             print("data:     \(dataset.imagesPath), images \(selected.lowerBound)..<\(selected.upperBound)")

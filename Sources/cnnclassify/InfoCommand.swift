@@ -26,7 +26,7 @@ struct Info: ParsableCommand {
         switch format {
         case .json:
             let report = InfoReport(model: path, parameters: network.parameterCount, multiplyAdds: network.multiplyAdds, header: header)
-            print(String(decoding: try JSONEncoder.sortedKeys.encode(report), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.sorted.encode(report), as: UTF8.self))
         case .text:
             print(text(path: path, header: header, network: network))
         }

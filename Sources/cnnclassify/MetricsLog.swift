@@ -44,20 +44,11 @@ struct MetricsLog {
             ]
             line = fields.joined(separator: ",")
         case .json:
-            line = String(decoding: try JSONEncoder.sortedKeys.encode(r), as: UTF8.self)
+            line = String(decoding: try JSONEncoder.sorted.encode(r), as: UTF8.self)
         }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw CommandFailure(message: "\(path): cannot write the log file") }
         defer { try? handle.close() }
         try handle.seekToEnd()
         try handle.write(contentsOf: Data((line + "\n").utf8))
-    }
-}
-
-
-extension JSONEncoder {
-    static var sortedKeys: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
     }
 }

@@ -34,17 +34,16 @@ struct Prepare: ParsableCommand {
     @Option(help: "Which photos: all, tune or measure (halves), or train or validation (the halves of tune).")
     var part: LabelledPhotos.Part = .all
     @Option(help: ArgumentHelp("Where to write: the IDX files' names start with this.", valueName: "prefix")) var output: String
-    @Option(help: "Weight file whose input size and classes to prepare for (default: as classify).") var model: String?
+    @OptionGroup var weights: ModelOptions
     @Flag(help: "Show progress on stderr even when it is not a terminal.") var progress = false
-    @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
-        if threads <= 0 { throw ValidationError("--threads must be positive") }
         if output.isEmpty || output.hasSuffix("/") { throw ValidationError("--output is a prefix for file names, not a directory") }
     }
 
     func run() throws {
-        let contents = try loadModel(try ModelLocator.resolve(model))
+        let contents = try loadModel(try ModelLocator.resolve(weights.model))
         let classNames = contents.header.classNames
         let labelled: LabelledPhotos
         do {
@@ -55,7 +54,7 @@ struct Prepare: ParsableCommand {
             throw CommandFailure(message: "\(error)")
         }
         let pipeline = ClassificationPipeline(network: contents.network, header: contents.header)
-        pipeline.threads = threads
+        pipeline.threads = threading.threads
         let line = BatchProgress(forced: progress, total: labelled.folders.map(\.files.count).reduce(0, +))
         let prepared = PreparedPhotos(labelled, pipeline: pipeline) { done, _ in
             line.set(done: done)

@@ -36,9 +36,7 @@ struct Train: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Directory with the Fashion-MNIST IDX files (raw or .gz).",
-                               discussion: "Default: $FASHION_MNIST_DIR, else \(FashionMNIST.systemDirectory)."))
-    var data: String?
+    @OptionGroup var fashionMNIST: DataOptions
 
     @Option(help: "Architecture: basic, seed or fashion.")
     var arch: String = "basic"
@@ -96,7 +94,7 @@ struct Train: ParsableCommand {
     @Option(help: "Format of --log when its name does not tell.") var logFormat: MetricsLog.Format?
     @Option(help: ArgumentHelp("Write loss and accuracy curves per epoch (training-curves.svg) to this directory.", valueName: "directory"))
     var report: String?
-    @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threading: ThreadOptions
 
     enum InitialisationChoice: String, ExpressibleByArgument, CaseIterable { case `default`, notebook }
     enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable { case constant, step, cosine }
@@ -123,7 +121,6 @@ struct Train: ParsableCommand {
         for (name, value) in [("--epochs", epochs), ("--batch-size", batchSize), ("--limit", limit)] {
             if let value, value <= 0 { throw ValidationError("\(name) must be positive") }
         }
-        if threads <= 0 { throw ValidationError("--threads must be positive") }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--lr must be positive") }
         if let problem = augmentation.problem { throw ValidationError("augmentation needs " + problem) }
         if let labelSmoothing, !(0..<1).contains(labelSmoothing) { throw ValidationError("--label-smoothing must be in [0, 1)") }
@@ -160,9 +157,9 @@ struct Train: ParsableCommand {
             state = saved
             network = contents.network
             checkpointTensors = contents.extraTensors
-            if threads != state.configuration.threads {
-                printError("warning: the run used \(state.configuration.threads) threads; continuing with \(threads) gives slightly different weights")
-                state.configuration.threads = threads
+            if threading.threads != state.configuration.threads {
+                printError("warning: the run used \(state.configuration.threads) threads; continuing with \(threading.threads) gives slightly different weights")
+                state.configuration.threads = threading.threads
             }
         } else {
             var architecture = Architecture.named[arch]!
@@ -172,7 +169,7 @@ struct Train: ParsableCommand {
             header = ModelHeader(architecture: architecture, classNames: FashionMNIST.classNames)
             state = TrainingState(configuration: configuration(), command: commandLine())
         }
-        let directory = state.data?.directory ?? data ?? FashionMNIST.defaultDirectory
+        let directory = state.data?.directory ?? fashionMNIST.data ?? FashionMNIST.defaultDirectory
         let trainFile = try loadSplit(.train, directory)
         if let resume, let problem = state.inconsistency(imagesInFile: trainFile.count) {
             throw CommandFailure(message: "\(resume): has an unusable training state: \(problem)")
@@ -183,8 +180,7 @@ struct Train: ParsableCommand {
                                        mixedIn: extras.isEmpty ? nil : extras.map(\.selection))
         }
         let selection = state.data!
-        let all = LabeledImages(pixels: trainFile.images.pixels, labels: trainFile.labels.values,
-                                height: trainFile.images.rows, width: trainFile.images.columns)
+        let all = trainFile.labeledImages
         let trainingSet = all.subset(selection.trainingIndices(count: all.count))
         let validationSet = selection.validation.isEmpty ? nil : all.subset(selection.validation)
         guard trainingSet.count > 0 else { throw CommandFailure(message: "no training images left after --limit and --validation") }
@@ -257,15 +253,15 @@ struct Train: ParsableCommand {
 
         var validationAccuracy: Double?
         if let validationSet {
-            let logits = network.logits(validationSet, scale: header.input.scale, threads: threads)
+            let logits = network.logits(validationSet, scale: header.input.scale, threads: threading.threads)
             let labels = validationSet.labels.map(Int.init)
             header.calibration = Calibration.fit(logits: logits, classes: network.classCount, labels: labels)
             validationAccuracy = ClassificationMetrics(classNames: header.classNames, labels: labels, logits: logits).accuracy
         }
         var testAccuracy: Double?
         if let test = try? FashionMNIST.load(.test, from: directory) {
-            let images = LabeledImages(pixels: test.images.pixels, labels: test.labels.values, height: test.images.rows, width: test.images.columns)
-            testAccuracy = network.measure(images, scale: header.input.scale, threads: threads).accuracy
+            let images = test.labeledImages
+            testAccuracy = network.measure(images, scale: header.input.scale, threads: threading.threads).accuracy
             checksums.merge(test.checksums) { a, _ in a }
         }
         header.checkpoint = nil
@@ -316,7 +312,7 @@ struct Train: ParsableCommand {
         return TrainingConfiguration(
             epochs: epochs ?? d.epochs, batchSize: batchSize ?? d.batchSize, optimizer: optimizer ?? d.optimizer,
             learningRate: baseRate, momentum: momentum ?? d.momentum, weightDecay: weightDecay ?? d.weightDecay,
-            schedule: schedule, seed: seed, threads: threads,
+            schedule: schedule, seed: seed, threads: threading.threads,
             augmentation: augmentation.isIdentity ? nil : augmentation,
             labelSmoothing: labelSmoothing.flatMap { $0 > 0 ? $0 : nil },
             averaging: swaStart.map { WeightAveraging(startEpoch: $0, learningRate: swaLR ?? baseRate / 5) })
@@ -341,36 +337,6 @@ private func saveCheckpoint(_ trainer: Trainer, header: ModelHeader, to path: St
     checkpoint.checkpoint = trainer.state
     try ModelFile.write(trainer.network, header: checkpoint, extraTensors: trainer.checkpointTensors, to: path)
 }
-
-/// Writes one file of a `--report` directory (made if missing), atomically.
-func writeReport(_ bytes: [UInt8], named name: String, in directory: String) throws {
-    do {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try AtomicFile.write(bytes, to: (directory as NSString).appendingPathComponent(name))
-    } catch {
-        throw CommandFailure(message: "\(directory): cannot write the report: \(error)", exitCode: 1)
-    }
-}
-
-/// Loads a weight file, turning its problems into an exit-status-2 failure.
-func loadModel(_ path: String) throws -> ModelFile.Contents {
-    do {
-        return try ModelFile.read(path)
-    } catch {
-        throw CommandFailure(message: "\(error)")
-    }
-}
-
-/// Loads a Fashion-MNIST split, turning a missing or bad file into an exit-status-2 failure.
-func loadSplit(_ split: FashionMNIST.Split, _ directory: String) throws -> IDXDataset {
-    do {
-        return try FashionMNIST.load(split, from: directory)
-    } catch {
-        throw CommandFailure(message: "\(error)")
-    }
-}
-
-extension OptimizerKind: ExpressibleByArgument {}
 
 /// What `train` uses for the options not given, per architecture.
 struct TrainingDefaults {

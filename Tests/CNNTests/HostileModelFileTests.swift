@@ -43,7 +43,7 @@ final class HostileModelFileTests: XCTestCase {
             for d in record.dimensions { out.append(d) }
             for v in record.values { out.append(v.bitPattern) }
         }
-        out.append(ModelFile.crc32(out.bytes))
+        out.append(CRC32.checksum(out.bytes))
         return out.bytes
     }
 
@@ -93,7 +93,7 @@ final class HostileModelFileTests: XCTestCase {
         for n in 0..<100_000 where found == nil {
             let name = Array("t\(n)".utf8)
             var bytes = beforeName + withUnsafeBytes(of: UInt16(name.count).littleEndian, Array.init) + name
-            let crc = ModelFile.crc32(bytes)
+            let crc = CRC32.checksum(bytes)
             if crc & 0xFF == 0 { bytes += withUnsafeBytes(of: crc.littleEndian, Array.init); found = bytes }
         }
         assertRefused(try XCTUnwrap(found), saying: "does not fit")

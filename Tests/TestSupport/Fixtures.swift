@@ -68,8 +68,7 @@ public enum RealData {
     }
 
     public static func load(_ split: FashionMNIST.Split, file: StaticString = #filePath, line: UInt = #line) throws -> LabeledImages {
-        let data = try FashionMNIST.load(split, from: try directory(file: file, line: line))
-        return LabeledImages(pixels: data.images.pixels, labels: data.labels.values, height: 28, width: 28)
+        try FashionMNIST.load(split, from: try directory(file: file, line: line)).labeledImages
     }
 }
 

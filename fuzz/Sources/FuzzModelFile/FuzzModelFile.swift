@@ -9,7 +9,7 @@ public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     var candidates = [bytes]
     if size >= 16 {
-        let crc = ModelFile.crc32(bytes.dropLast(4))
+        let crc = CRC32.checksum(bytes.dropLast(4))
         candidates.append(bytes.dropLast(4) + (0..<4).map { UInt8(truncatingIfNeeded: crc >> (8 * $0)) })
     }
     for candidate in candidates {

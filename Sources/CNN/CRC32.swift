@@ -1,0 +1,12 @@
+import CZlib
+
+/// zlib's CRC-32 (the one PNG and gzip use): what a weight file ends with, and how a data file
+/// the model was trained on is recorded.
+public enum CRC32 {
+    public static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        let value = bytes.withContiguousStorageIfAvailable { buffer in
+            CZlib.crc32(0, buffer.baseAddress, uInt(buffer.count))
+        } ?? Array(bytes).withUnsafeBufferPointer { CZlib.crc32(0, $0.baseAddress, uInt($0.count)) }
+        return UInt32(value)
+    }
+}
