@@ -86,37 +86,16 @@ struct Info: ParsableCommand {
     /// The rest of the configuration in words, e.g. `momentum 0.9, weight decay 0.0005, cosine schedule, …`.
     static func recipe(_ c: TrainingConfiguration) -> String {
         var parts: [String] = []
-        if c.momentum != 0 { parts.append("momentum \(short(c.momentum))") }
-        if c.weightDecay != 0 { parts.append("weight decay \(short(c.weightDecay))") }
-        switch c.schedule {
-        case .constant: parts.append("constant learning rate")
-        case .step(let epochs, let factor): parts.append("learning rate × \(short(factor)) every \(epochs) epochs")
-        case .cosine: parts.append("cosine schedule")
-        }
-        if let e = c.labelSmoothing { parts.append("label smoothing \(short(e))") }
+        if c.momentum != 0 { parts.append("momentum \(String(format: "%g", Double(c.momentum)))") }
+        if c.weightDecay != 0 { parts.append("weight decay \(String(format: "%g", Double(c.weightDecay)))") }
+        parts.append(c.schedule.summary)
+        if let e = c.labelSmoothing { parts.append("label smoothing \(String(format: "%g", Double(e)))") }
         if let w = c.averaging {
-            parts.append("weights averaged over epochs \(w.startEpoch)–\(c.epochs) at lr \(short(w.learningRate))")
+            parts.append("weights averaged over epochs \(w.startEpoch)–\(c.epochs) at lr \(String(format: "%g", Double(w.learningRate)))")
         }
-        let a = c.augmentation ?? Augmentation()
-        var changes: [String] = []
-        if a.maxShift != 0 { changes.append("shift ≤ \(short(a.maxShift)) px") }
-        if a.maxScale != 0 { changes.append("scale ± \(short(a.maxScale))") }
-        if a.mirror { changes.append("mirror") }
-        if a.tone != 0 { changes.append("tone ≤ \(short(a.tone))") }
-        if a.erasing != 0 { changes.append("erasing p \(short(a.erasing))") }
-        if a.maxRotation != 0 { changes.append("rotation ≤ \(short(a.maxRotation))°") }
-        if a.ragged != 0 { changes.append("ragged outline p \(short(a.ragged))") }
-        if a.noise != 0 { changes.append("noise σ \(short(a.noise))") }
-        if a.blur != 0 { changes.append("blur ≤ \(short(a.blur))") }
-        if a.perspective != 0 { changes.append("perspective ≤ \(short(a.perspective))") }
-        if a.cut != 0 { changes.append("cut p \(short(a.cut))") }
-        if a.background != 0 { changes.append("background strip p \(short(a.background))") }
-        parts.append(changes.isEmpty ? "no augmentation" : "augmentation: " + changes.joined(separator: ", "))
+        parts.append((c.augmentation ?? Augmentation()).summary)
         return parts.joined(separator: ", ")
     }
-
-    /// 2 rather than 2.0, 0.0005 rather than 5e-04.
-    private static func short(_ value: Float) -> String { String(format: "%g", Double(value)) }
 }
 
 private extension LayerSpec {

@@ -1,5 +1,6 @@
-import Foundation
 import ArgumentParser
+import CNN
+import Foundation
 
 /// A half-open range of item indices written `a..<b` (or `a..b`, inclusive).
 struct IndexRange: ExpressibleByArgument, Codable, Equatable {
@@ -22,25 +23,15 @@ struct IndexRange: ExpressibleByArgument, Codable, Equatable {
     var defaultValueDescription: String { "\(range.lowerBound)..<\(range.upperBound)" }
 }
 
-/// `--validation`: a count of images held out from the end of the training file, or a range.
-enum ValidationSelection: ExpressibleByArgument, Equatable {
-    case last(Int)
-    case range(Range<Int>)
-
-    init?(argument: String) {
+/// `--validation N` (the last N of the training file) or `--validation a..<b`.
+extension ValidationSelection: ExpressibleByArgument {
+    public init?(argument: String) {
         if let n = Int(argument), n >= 0 {
             self = .last(n)
         } else if let r = IndexRange(argument: argument) {
             self = .range(r.range)
         } else {
             return nil
-        }
-    }
-
-    func range(within count: Int) -> Range<Int> {
-        switch self {
-        case .last(let n): return max(count - n, 0)..<count
-        case .range(let r): return r.clamped(to: 0..<count)
         }
     }
 }

@@ -8,20 +8,15 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a network on Fashion-MNIST IDX files and write its weight file.",
         discussion: """
-            Each architecture brings its own defaults; options given override them.
-              basic    two 3×3 convolutions, 128 hidden units, 421K parameters:
-                       10 epochs, batch 64, Adam, lr 0.001, cosine schedule,
-                       validation on the last 5,000 training images
-              seed     the original notebook: one 6×6 filter, 121→10 softmax;
-                       50 epochs of per-sample SGD (lr 0.01) on the first
-                       5,000 training images, validated on 5000..<10000
-              fashion  three 3×3 convolutions with batch normalisation, 256
-                       hidden units, 861K parameters (the shipped model,
-                       which Models/train-fashion.sh trains with photos):
-                       35 epochs, batch 128, SGD lr 0.05, momentum 0.9,
-                       weight decay 5e-4, cosine schedule; images shifted
-                       by up to 2 pixels, mirrored, darkened (tone up to
-                       0.8), erased with p 0.2
+            Each architecture brings its own defaults; options given override them. \
+            basic: two 3×3 convolutions, 128 hidden units; seed: the original \
+            notebook's one 6×6 filter and 121→10 softmax; fashion: three 3×3 \
+            convolutions with batch normalisation, 256 hidden units (the shipped \
+            model, which Models/train-fashion.sh trains with photos mixed in).
+
+
+            """ + ["basic", "seed", "fashion"].map { "\($0): \(TrainingRecipe.named[$0]!.summary)." }.joined(separator: "\n\n") + """
+
 
             Progress goes to stderr: a live bar on a terminal, otherwise one
             line per epoch. Ctrl-C stops at the next batch and saves a
@@ -144,65 +139,16 @@ struct Train: ParsableCommand {
                 throw CommandFailure(message: "\(report): cannot create the report directory")
             }
         }
-        var header: ModelHeader
-        var state: TrainingState
-        var checkpointTensors: [String: Tensor] = [:]
-        let network: Network
-        if let resume {
-            let contents = try loadModel(resume)
-            guard let saved = contents.header.checkpoint else {
-                throw CommandFailure(message: "\(resume): is a finished model, not a checkpoint")
-            }
-            header = contents.header
-            state = saved
-            network = contents.network
-            checkpointTensors = contents.extraTensors
-            if threading.threads != state.configuration.threads {
-                printError("warning: the run used \(state.configuration.threads) threads; continuing with \(threading.threads) gives slightly different weights")
-                state.configuration.threads = threading.threads
-            }
-        } else {
-            var architecture = Architecture.named[arch]!
-            if self.`init` == .notebook { architecture = architecture.withNotebookInitialisation() }
-            network = try Network(architecture)
-            network.initialize(seed: seed)
-            header = ModelHeader(architecture: architecture, classNames: FashionMNIST.classNames)
-            state = TrainingState(configuration: configuration(), command: commandLine())
-        }
-        let directory = state.data?.directory ?? fashionMNIST.data ?? FashionMNIST.defaultDirectory
-        let trainFile = try loadSplit(.train, directory)
-        if let resume, let problem = state.inconsistency(imagesInFile: trainFile.count) {
-            throw CommandFailure(message: "\(resume): has an unusable training state: \(problem)")
-        }
-        if state.data == nil {
-            let validationRange = (validation ?? defaults.validation).range(within: trainFile.count)
-            state.data = DataSelection(directory: directory, limit: limit ?? defaults.limit, validation: validationRange,
-                                       mixedIn: extras.isEmpty ? nil : extras.map(\.selection))
-        }
-        let selection = state.data!
-        let all = trainFile.labeledImages
-        let trainingSet = all.subset(selection.trainingIndices(count: all.count))
-        let validationSet = selection.validation.isEmpty ? nil : all.subset(selection.validation)
-        guard trainingSet.count > 0 else { throw CommandFailure(message: "no training images left after --limit and --validation") }
-        var checksums = trainFile.checksums
-        let mixedIn = try (selection.mixedIn ?? []).map { chosen in
-            do {
-                let (images, sums) = try PreparedImageFiles.read(prefix: chosen.prefix, classCount: header.classNames.count)
-                checksums.merge(sums) { a, _ in a }
-                return Trainer.MixedIn(images: images, share: chosen.share)
-            } catch {
-                throw CommandFailure(message: "\(error)")
-            }
-        }
-
-        let trainer: Trainer
+        let session: TrainingSession
         do {
-            trainer = try Trainer(network: network, state: state, training: trainingSet, validation: validationSet,
-                                  mixedIn: mixedIn, inputScale: header.input.scale, checkpointTensors: checkpointTensors)
-        } catch let error as ImageSizeError {
-            throw CommandFailure(message: "\(trainFile.imagesPath)\(mixedIn.isEmpty ? "" : " or an --extra set"): \(error)")
+            session = try makeSession()
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure(message: "\(error)")
         }
-        let c = state.configuration
+        let (trainer, network, header) = (session.trainer, session.network, session.header)
+        let c = trainer.state.configuration
         let display = ProgressDisplay(totalEpochs: c.epochs)
         let metricsLog = try log.map { try MetricsLog(path: $0, format: MetricsLog.format(for: $0, explicit: logFormat), resuming: resume != nil) }
         let outputPath = output ?? "Models/\(header.architecture.name).cnnw"
@@ -213,14 +159,14 @@ struct Train: ParsableCommand {
         } catch let error as FileProblem {
             throw CommandFailure(message: "\(error.path): \(error.reason); nothing trained")
         }
-        let mixedInNote = zip(selection.mixedIn ?? [], zip(mixedIn, trainer.mixedInPerBatch)).map { chosen, set in
-            "\(grouped(set.0.images.count)) from \(chosen.prefix) (\(set.1) a batch)"
+        let mixedInNote = zip(session.mixedIn, trainer.mixedInPerBatch).map { chosen, perBatch in
+            "\(grouped(chosen.set.images.count)) from \(chosen.selection.prefix) (\(perBatch) a batch)"
         }
-        display.message("training \(header.architecture.name) (\(grouped(network.parameterCount)) parameters) on \(grouped(trainingSet.count)) images"
+        display.message("training \(header.architecture.name) (\(grouped(network.parameterCount)) parameters) on \(grouped(session.trainingSet.count)) images"
             + (mixedInNote.isEmpty ? "" : " and " + mixedInNote.joined(separator: ", ")) + ", "
-            + "validating on \(grouped(validationSet?.count ?? 0)); \(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), "
+            + "validating on \(grouped(session.validationSet?.count ?? 0)); \(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), "
             + "seed \(c.seed), \(c.threads) threads")
-        if resume != nil { display.message("resuming at epoch \(state.epoch + 1), batch \(state.batch) of \(trainer.batchesPerEpoch)") }
+        if resume != nil { display.message("resuming at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch) of \(trainer.batchesPerEpoch)") }
 
         trainer.onProgress = display.show
         trainer.onEpoch = { report in
@@ -233,7 +179,7 @@ struct Train: ParsableCommand {
             if report.epoch < c.epochs {
                 // A checkpoint is insurance: failing to write one is said, and training goes on.
                 do {
-                    try saveCheckpoint(trainer, header: header, to: checkpointPath)
+                    try session.saveCheckpoint(to: checkpointPath)
                 } catch {
                     display.message("warning: \(error); training goes on without a checkpoint for epoch \(report.epoch)")
                 }
@@ -245,68 +191,73 @@ struct Train: ParsableCommand {
         Interrupt.install()
         trainer.shouldStop = { Interrupt.wasRequested }
         if try trainer.run() == .interrupted {
-            try saveCheckpoint(trainer, header: header, to: checkpointPath)
+            try session.saveCheckpoint(to: checkpointPath)
             display.message("interrupted at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch); checkpoint saved. Continue with:\n"
                 + "  cnnclassify train --resume \(checkpointPath)")
             throw ExitCode(130)
         }
 
-        var validationAccuracy: Double?
-        if let validationSet {
-            let logits = network.logits(validationSet, scale: header.input.scale, threads: threading.threads)
-            let labels = validationSet.labels.map(Int.init)
-            header.calibration = Calibration.fit(logits: logits, classes: network.classCount, labels: labels)
-            validationAccuracy = ClassificationMetrics(classNames: header.classNames, labels: labels, logits: logits).accuracy
-        }
-        var testAccuracy: Double?
-        if let test = try? FashionMNIST.load(.test, from: directory) {
-            let images = test.labeledImages
-            testAccuracy = network.measure(images, scale: header.input.scale, threads: threading.threads).accuracy
-            checksums.merge(test.checksums) { a, _ in a }
-        }
-        header.checkpoint = nil
-        header.training = TrainingRecord(
-            command: trainer.state.command, configuration: c, dataChecksums: checksums,
-            trainingImages: trainingSet.count, validationImages: validationSet?.count ?? 0,
-            seconds: trainer.state.seconds, testAccuracy: testAccuracy, validationAccuracy: validationAccuracy,
-            history: trainer.state.history,
-            mixedIn: selection.mixedIn.map { zip($0, mixedIn).map { .init(prefix: $0.prefix, share: $0.share, images: $1.images.count) } })
+        let (validationAccuracy, testAccuracy) = session.finish(threads: threading.threads)
+        let trained = session.header
         do {
-            try ModelFile.write(network, header: header, to: outputPath)
+            try ModelFile.write(network, header: trained, to: outputPath)
         } catch {
             // The disk may have filled during training: keep the model where checkpoints go.
-            let rescue = (checkpointDir as NSString).appendingPathComponent("\(header.architecture.name).unsaved.cnnw")
-            guard (try? ModelFile.write(network, header: header, to: rescue)) != nil else { throw error }
+            let rescue = (checkpointDir as NSString).appendingPathComponent("\(trained.architecture.name).unsaved.cnnw")
+            guard (try? ModelFile.write(network, header: trained, to: rescue)) != nil else { throw error }
             throw CommandFailure(message: "\(error); the trained model was written to \(rescue) instead")
         }
         if let report {
-            let svg = TrainingCurves.svg(trainer.state.history ?? [], title: "Training \(header.architecture.name): \((outputPath as NSString).lastPathComponent)")
+            let svg = TrainingCurves.svg(trainer.state.history ?? [], title: "Training \(trained.architecture.name): \((outputPath as NSString).lastPathComponent)")
             try writeReport(Array(svg.utf8), named: "training-curves.svg", in: report)
         }
         try? FileManager.default.removeItem(atPath: checkpointPath)
         var summary = "wrote \(outputPath): trained in \(fixed(trainer.state.seconds, 1)) s"
         if let validationAccuracy { summary += ", validation accuracy \(percent(validationAccuracy))" }
-        if let t = header.calibration?.temperature { summary += ", temperature \(fixed(Double(t), 3))" }
+        if let t = trained.calibration?.temperature { summary += ", temperature \(fixed(Double(t), 3))" }
         if let testAccuracy { summary += ", t10k accuracy \(percent(testAccuracy))" }
         print(summary + " (wall time \(fixed(Date().timeIntervalSince(start), 1)) s)")
     }
 
-    /// Per-architecture defaults for the options not given.
-    private var defaults: TrainingDefaults {
-        switch arch {
-        case "seed": .seed
-        case "fashion": .fashion
-        default: .basic
+    /// The run to continue (`--resume`) or a new one of `--arch`, on its data.
+    private func makeSession() throws -> TrainingSession {
+        var directory = fashionMNIST.data ?? FashionMNIST.defaultDirectory
+        func selection(_ count: Int) -> DataSelection {
+            DataSelection(directory: directory, limit: limit ?? defaults.limit, validation: (validation ?? defaults.validation).range(within: count),
+                          mixedIn: extras.isEmpty ? nil : extras.map(\.selection))
         }
+        if let resume {
+            let contents = try loadModel(resume)
+            guard var state = contents.header.checkpoint else {
+                throw CommandFailure(message: "\(resume): is a finished model, not a checkpoint")
+            }
+            if threading.threads != state.configuration.threads {
+                printError("warning: the run used \(state.configuration.threads) threads; continuing with \(threading.threads) gives slightly different weights")
+                state.configuration.threads = threading.threads
+            }
+            directory = state.data?.directory ?? directory
+            return try TrainingSession(header: contents.header, network: contents.network, state: state,
+                                       checkpointTensors: contents.extraTensors, directory: directory, resumedFrom: resume, selection: selection)
+        }
+        var architecture = Architecture.named[arch]!
+        if self.`init` == .notebook { architecture = architecture.withNotebookInitialisation() }
+        let network = try Network(architecture)
+        network.initialize(seed: seed)
+        return try TrainingSession(header: ModelHeader(architecture: architecture, classNames: FashionMNIST.classNames), network: network,
+                                   state: TrainingState(configuration: configuration(), command: commandLine()), directory: directory,
+                                   selection: selection)
     }
+
+    /// The architecture's recipe, for the options not given.
+    private var defaults: TrainingRecipe { TrainingRecipe.named[arch] ?? .basic }
 
     private func configuration() -> TrainingConfiguration {
         let d = defaults
-        let schedule: LearningRateSchedule
-        switch self.schedule ?? d.schedule {
-        case .constant: schedule = .constant
-        case .step: schedule = .step(epochs: stepEpochs, factor: stepFactor)
-        case .cosine: schedule = .cosine
+        let schedule: LearningRateSchedule = switch self.schedule {
+        case nil: d.schedule
+        case .constant: .constant
+        case .step: .step(epochs: stepEpochs, factor: stepFactor)
+        case .cosine: .cosine
         }
         let baseRate = learningRate ?? d.learningRate
         return TrainingConfiguration(
@@ -330,34 +281,4 @@ struct Train: ParsableCommand {
     private func commandLine() -> String {
         (["cnnclassify"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     }
-}
-
-private func saveCheckpoint(_ trainer: Trainer, header: ModelHeader, to path: String) throws {
-    var checkpoint = header
-    checkpoint.checkpoint = trainer.state
-    try ModelFile.write(trainer.network, header: checkpoint, extraTensors: trainer.checkpointTensors, to: path)
-}
-
-/// What `train` uses for the options not given, per architecture.
-struct TrainingDefaults {
-    var epochs: Int
-    var batchSize: Int
-    var optimizer: OptimizerKind
-    var learningRate: Float
-    var momentum: Float = 0
-    var weightDecay: Float = 0
-    var schedule: Train.ScheduleChoice
-    var augmentation = Augmentation()
-    var limit: Int?
-    var validation: ValidationSelection = .last(5000)
-
-    /// The notebook's procedure.
-    static let seed = TrainingDefaults(epochs: 50, batchSize: 1, optimizer: .sgd, learningRate: 0.01, schedule: .constant,
-                                       limit: 5000, validation: .range(5000..<10000))
-    static let basic = TrainingDefaults(epochs: 10, batchSize: 64, optimizer: .adam, learningRate: 0.001, schedule: .cosine)
-    /// The shipped model's recipe, but for the photos mixed in and fifteen more epochs
-    /// (`Models/train-fashion.sh`).
-    static let fashion = TrainingDefaults(epochs: 35, batchSize: 128, optimizer: .sgd, learningRate: 0.05, momentum: 0.9,
-                                          weightDecay: 5e-4, schedule: .cosine,
-                                          augmentation: Augmentation(maxShift: 2, mirror: true, tone: 0.8, erasing: 0.2))
 }
