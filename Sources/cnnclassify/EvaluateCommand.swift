@@ -126,12 +126,9 @@ struct Evaluate: ParsableCommand {
         try writeReport(Array(bars.svg.utf8), named: "per-class-accuracy.svg", in: directory)
 
         let side = images.height * images.width
-        let mistakes = answers.enumerated().filter { $0.element.label != Int(images.labels[$0.offset]) }.map {
-            (index: $0.offset, predicted: $0.element.label, probability: $0.element.probabilities[$0.element.label])
-        }
-        let worst = mistakes.sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.index < $1.index }.prefix(32)
+        let (worst, mistakes) = RankedMistake.mostConfident(answers, labels: images.labels.map(Int.init), limit: 32)
         let sheet = ContactSheet(
-            title: "MOST CONFIDENTLY WRONG: \(worst.count) OF \(mistakes.count) MISTAKES",
+            title: "MOST CONFIDENTLY WRONG: \(worst.count) OF \(mistakes) MISTAKES",
             items: worst.map { m in
                 ContactSheet.Item(pixels: Array(images.pixels[m.index * side ..< (m.index + 1) * side]),
                                   captions: ["#\(firstIndex + m.index) TRUE \(names[Int(images.labels[m.index])])",
@@ -147,48 +144,6 @@ struct Evaluate: ParsableCommand {
         var range: [Int]
         var metrics: ClassificationMetrics
         var calibration: CalibrationReport
-    }
-
-    /// How well the probabilities match the accuracy, and what the low-confidence flag catches.
-    struct CalibrationReport: Codable {
-        var temperature: Float
-        /// Expected calibration error with plain softmax and with the model's temperature.
-        var errorBefore: Double
-        var errorAfter: Double
-        var images: Int
-        var flagged: Int
-        var flaggedAccuracy: Double?
-        var unflaggedAccuracy: Double?
-
-        /// `answers` with the model's calibration, `plain` with plain softmax, for the same images.
-        init(_ calibration: Calibration, answers: [Calibration.Assessment], plain: [Calibration.Assessment], labels: [Int]) {
-            temperature = calibration.temperature
-            images = labels.count
-            errorBefore = Calibration.expectedCalibrationError(plain, labels: labels)
-            errorAfter = Calibration.expectedCalibrationError(answers, labels: labels)
-            var counts = (flagged: 0, flaggedRight: 0, unflaggedRight: 0)
-            for (answer, label) in zip(answers, labels) {
-                let right = answer.label == label
-                if answer.lowConfidence {
-                    counts.flagged += 1
-                    if right { counts.flaggedRight += 1 }
-                } else if right {
-                    counts.unflaggedRight += 1
-                }
-            }
-            flagged = counts.flagged
-            flaggedAccuracy = flagged == 0 ? nil : Double(counts.flaggedRight) / Double(flagged)
-            unflaggedAccuracy = flagged == labels.count ? nil : Double(counts.unflaggedRight) / Double(labels.count - flagged)
-        }
-
-        var text: String {
-            let share = flagged == 0 ? "" : " (\(percent(Double(flagged) / Double(images))))"
-            var lines = ["calibration: temperature \(fixed(Double(temperature), 3)); expected calibration error \(percent(errorBefore)) with plain softmax, \(percent(errorAfter)) calibrated"]
-            lines.append("low confidence: \(grouped(flagged)) images flagged\(share)"
-                + (flaggedAccuracy.map { ", \(percent($0)) of them right" } ?? "")
-                + (unflaggedAccuracy.map { "; \(percent($0)) right among the others" } ?? ""))
-            return lines.joined(separator: "\n")
-        }
     }
 
     private func textReport(_ m: ClassificationMetrics) -> String {
@@ -212,4 +167,16 @@ struct Evaluate: ParsableCommand {
 
 extension String {
     func leftPadded(_ width: Int) -> String { count >= width ? " " + self : String(repeating: " ", count: width - count) + self }
+}
+
+extension CalibrationReport {
+    /// The two lines `evaluate` prints under the metrics.
+    var text: String {
+        let share = flagged == 0 ? "" : " (\(percent(Double(flagged) / Double(images))))"
+        var lines = ["calibration: temperature \(fixed(Double(temperature), 3)); expected calibration error \(percent(errorBefore)) with plain softmax, \(percent(errorAfter)) calibrated"]
+        lines.append("low confidence: \(grouped(flagged)) images flagged\(share)"
+            + (flaggedAccuracy.map { ", \(percent($0)) of them right" } ?? "")
+            + (unflaggedAccuracy.map { "; \(percent($0)) right among the others" } ?? ""))
+        return lines.joined(separator: "\n")
+    }
 }

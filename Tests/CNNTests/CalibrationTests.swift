@@ -1,4 +1,4 @@
-import CNN
+@testable import CNN
 import Foundation
 import XCTest
 
@@ -114,5 +114,26 @@ final class CalibrationTests: XCTestCase {
         XCTAssertEqual(lenient.figures.rightFlagged, 0)
         XCTAssertEqual(lenient.figures.noneFlagged, 1)
         doubtful.withUnsafeBufferPointer { XCTAssertFalse(lenient.calibration.assess($0, photo: true).lowConfidence) }
+    }
+
+    /// Four answers, two of them wrong: the report counts what the flag caught, and the ranking
+    /// puts the more confident mistake first.
+    func testReportCountsTheFlagAndRanksTheMistakes() {
+        func answer(_ probabilities: [Float], flagged: Bool) -> Calibration.Assessment {
+            Calibration.Assessment(probabilities: probabilities, energy: 0, uncertain: flagged, unusual: false)
+        }
+        let answers = [answer([0.9, 0.1], flagged: false), answer([0.3, 0.7], flagged: false),
+                       answer([0.45, 0.55], flagged: true), answer([0.2, 0.8], flagged: true)]
+        let labels = [0, 0, 1, 0]
+        let report = CalibrationReport(.uncalibrated, answers: answers, plain: answers, labels: labels)
+        XCTAssertEqual(report.images, 4)
+        XCTAssertEqual(report.flagged, 2)
+        XCTAssertEqual(try XCTUnwrap(report.flaggedAccuracy), 0.5, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(report.unflaggedAccuracy), 0.5, accuracy: 1e-12)
+        XCTAssertEqual(report.errorBefore, report.errorAfter)
+        let ranked = RankedMistake.mostConfident(answers, labels: labels, limit: 1)
+        XCTAssertEqual(ranked.total, 2)
+        XCTAssertEqual(ranked.worst, [RankedMistake(index: 3, predicted: 1, probability: 0.8)])
+        XCTAssertEqual(RankedMistake.mostConfident(answers, labels: labels, limit: 5).worst.map(\.index), [3, 1])
     }
 }
