@@ -34,7 +34,7 @@ let package = Package(
         // Optimised in debug builds too: segmenting a photo unoptimised takes 50 times as long,
         // which the test suite's real-photo runs would pay thousands of times.
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: [.unsafeFlags(["-O"])]),
-        .target(name: "Reports", dependencies: ["CNN", "Imaging"]),
+        .target(name: "Reports", dependencies: ["Imaging"]),
         .target(name: "Classifier", dependencies: ["CNN", "Imaging", "Reports"]),
         .executableTarget(
             name: "cnnclassify",

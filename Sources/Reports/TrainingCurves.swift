@@ -1,10 +1,25 @@
-import CNN
-
 /// Loss and accuracy per epoch, training and validation, side by side.
 public enum TrainingCurves {
     static let trainingColor = "#1f77b4", validationColor = "#d62728"
 
-    public static func svg(_ history: [Trainer.EpochReport], title: String) -> String {
+    /// One epoch's figures (accuracies in 0…1); validation's are missing when nothing was held out.
+    public struct Epoch: Sendable {
+        public var epoch: Int
+        public var trainLoss: Double
+        public var trainAccuracy: Double
+        public var validationLoss: Double?
+        public var validationAccuracy: Double?
+
+        public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, validationLoss: Double?, validationAccuracy: Double?) {
+            self.epoch = epoch
+            self.trainLoss = trainLoss
+            self.trainAccuracy = trainAccuracy
+            self.validationLoss = validationLoss
+            self.validationAccuracy = validationAccuracy
+        }
+    }
+
+    public static func svg(_ history: [Epoch], title: String) -> String {
         var svg = SVGDocument(width: 960, height: 400)
         svg.text(title, x: 480, y: 22, size: 16, anchor: .middle, bold: true)
         let epochs = history.map { Double($0.epoch) }

@@ -208,7 +208,11 @@ struct Train: ParsableCommand {
             throw CommandFailure(message: "\(error); the trained model was written to \(rescue) instead")
         }
         if let report {
-            let svg = TrainingCurves.svg(trainer.state.history ?? [], title: "Training \(trained.architecture.name): \((outputPath as NSString).lastPathComponent)")
+            let epochs = (trainer.state.history ?? []).map {
+                TrainingCurves.Epoch(epoch: $0.epoch, trainLoss: $0.trainLoss, trainAccuracy: $0.trainAccuracy,
+                                     validationLoss: $0.validationLoss, validationAccuracy: $0.validationAccuracy)
+            }
+            let svg = TrainingCurves.svg(epochs, title: "Training \(trained.architecture.name): \((outputPath as NSString).lastPathComponent)")
             try writeReport(Array(svg.utf8), named: "training-curves.svg", in: report)
         }
         try? FileManager.default.removeItem(atPath: checkpointPath)

@@ -22,10 +22,10 @@ final class ChartTests: XCTestCase {
 
     /// The curves are well-formed SVG with one line per series and every label a reader needs.
     func testTrainingCurvesAreReadableSVG() throws {
-        let history = (1...5).map { (e: Int) -> Trainer.EpochReport in
+        let history = (1...5).map { (e: Int) -> TrainingCurves.Epoch in
             let x = Double(e)
-            return Trainer.EpochReport(epoch: e, trainLoss: 1 / x, trainAccuracy: 0.8 + 0.02 * x, validationLoss: 1.1 / x,
-                                       validationAccuracy: 0.79 + 0.02 * x, learningRate: 0.1, seconds: 60, imagesPerSecond: 900)
+            return TrainingCurves.Epoch(epoch: e, trainLoss: 1 / x, trainAccuracy: 0.8 + 0.02 * x, validationLoss: 1.1 / x,
+                                        validationAccuracy: 0.79 + 0.02 * x)
         }
         let svg = TrainingCurves.svg(history, title: "Training <fashion> & co")
         XCTAssertTrue(XMLParser(data: Data(svg.utf8)).parse(), "well-formed XML")
