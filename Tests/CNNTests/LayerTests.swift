@@ -12,10 +12,6 @@ final class ReLUTests: XCTestCase {
     func testGradient() {
         GradientCheck.check(ReLU(inputShape: [2, 3, 3]), input: Tensor(shape: [2, 2, 3, 3], values: GradientCheck.separatedValues(36, seed: 1)), threads: 2)
     }
-
-    func testWeightFileRoundTrip() throws {
-        try assertWeightFileRoundTrip(Architecture(name: "relu", inputShape: [1, 3, 3], layers: [.relu, .flatten, .dense(.init(outputs: 2))]))
-    }
 }
 
 final class MaxPool2DTests: XCTestCase {
@@ -49,8 +45,12 @@ final class MaxPool2DTests: XCTestCase {
         GradientCheck.check(pool, input: Tensor(shape: [1, 1, 5, 5], values: GradientCheck.separatedValues(25, seed: 3)))
     }
 
-    func testWeightFileRoundTrip() throws {
-        try assertWeightFileRoundTrip(Architecture(name: "pool", inputShape: [1, 4, 4], layers: [.maxPool2D(size: 2, stride: 2), .flatten, .dense(.init(outputs: 2))]))
+    /// A pooling layer has no weights; what must survive the file is its window and stride (3 and
+    /// 2 here, not the 2 and 2 every shipped network uses), which set the shapes after it.
+    func testWindowAndStrideSurviveTheWeightFile() throws {
+        let architecture = Architecture(name: "pool", inputShape: [1, 5, 5], layers: [.maxPool2D(size: 3, stride: 2), .flatten, .dense(.init(outputs: 2))])
+        try assertWeightFileRoundTrip(architecture)
+        XCTAssertEqual(try Network(architecture).featureWidth, 4, "a 3×3 window at stride 2 leaves 2×2 of 5×5")
     }
 }
 
@@ -64,10 +64,6 @@ final class FlattenTests: XCTestCase {
 
     func testGradient() {
         GradientCheck.check(Flatten(inputShape: [2, 2, 2]), input: GradientCheck.randomTensor([2, 2, 2, 2], seed: 1))
-    }
-
-    func testWeightFileRoundTrip() throws {
-        try assertWeightFileRoundTrip(Architecture(name: "flatten", inputShape: [2, 2, 2], layers: [.flatten, .dense(.init(outputs: 2))]))
     }
 }
 
