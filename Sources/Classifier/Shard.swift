@@ -19,6 +19,9 @@ public struct Shard: Equatable, Sendable {
         self.split = split
     }
 
+    /// How many of `total` inputs taken by position fall in this shard.
+    public func count(of total: Int) -> Int { total / parts + (part <= total % parts ? 1 : 0) }
+
     /// The inputs of this shard, taken lazily as they come.
     public func select(_ inputs: some Sequence<ClassifierInput>) -> some Sequence<ClassifierInput> {
         let (part, parts, split) = (part, parts, split)

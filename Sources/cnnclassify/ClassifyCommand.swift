@@ -117,17 +117,6 @@ struct Classify: ParsableCommand {
     var batchSize: Int = 256
 
 
-    /// `--shard K/N` or `--shard auto`.
-    enum ShardChoice: ExpressibleByArgument, Equatable {
-        case fixed(part: Int, parts: Int), auto
-        init?(argument: String) {
-            if argument == "auto" { self = .auto; return }
-            let pieces = argument.split(separator: "/")
-            guard pieces.count == 2, let k = Int(pieces[0]), let n = Int(pieces[1]), n >= 1, k >= 1, k <= n else { return nil }
-            self = .fixed(part: k, parts: n)
-        }
-    }
-
     func validate() throws {
         if inputs.isEmpty && filesFrom == nil {
             throw ValidationError("no input: give image files, directories, - for standard input, or --files-from FILE")
@@ -154,25 +143,8 @@ struct Classify: ParsableCommand {
         let count = inputs.count
         switch shard {
         case nil: return count
-        case .fixed(let part, let parts): return count / parts + (part <= count % parts ? 1 : 0)
+        case .fixed(let part, let parts): return Shard(part: part, of: parts, split: shardBy).count(of: count)
         case .auto: return nil
-        }
-    }
-
-    /// The shard to classify, if any; for auto, said on stderr with the variables it came from.
-    private func selectedShard() throws -> Shard? {
-        switch shard {
-        case nil: return nil
-        case .fixed(let part, let parts): return Shard(part: part, of: parts, split: shardBy)
-        case .auto:
-            do throws(ShardError) {
-                var (found, source) = try Shard.fromEnvironment(ProcessInfo.processInfo.environment, count: shards)
-                found.split = shardBy
-                printError("shard \(found.part)/\(found.parts) (\(source))")
-                return found
-            } catch {
-                throw CommandFailure(message: "--shard auto: \(error)")
-            }
         }
     }
 
@@ -206,7 +178,7 @@ struct Classify: ParsableCommand {
         // Classified while the tree is walked; listed paths are files, as with tar -T.
         let walk = InputWalk(inputs, listed: listed.map { AnyIterator($0) }, problem: reportProblem)
         var all = AnySequence(walk)
-        if let shard = try selectedShard() { all = AnySequence(shard.select(walk)) }
+        if let shard = try shard?.resolved(split: shardBy, count: shards) { all = AnySequence(shard.select(walk)) }
 
         let pipeline = ClassificationPipeline(network: try contents.network.foldingBatchNormalisation(), header: contents.header)
         pipeline.decoder.maxPixels = maxPixels
@@ -249,22 +221,5 @@ struct Classify: ParsableCommand {
         progressLine.clear()
         if let writeFailure { throw CommandFailure(message: writeFailure.description, exitCode: 1) }
         if failures > 0 { throw ExitCode(1) }
-    }
-}
-
-/// Buffered standard output: one write per batch of lines rather than per line.
-struct OutputBuffer {
-    private var pending = Data()
-
-    mutating func line(_ text: String) {
-        pending.append(contentsOf: Array(text.utf8))
-        pending.append(UInt8(ascii: "\n"))
-        if pending.count >= 1 << 16 { flush() }
-    }
-
-    mutating func flush() {
-        guard !pending.isEmpty else { return }
-        FileHandle.standardOutput.write(pending)
-        pending.removeAll(keepingCapacity: true)
     }
 }

@@ -60,6 +60,10 @@ final class InputWalkTests: XCTestCase {
     func testShardsByPositionAndByHashAreDisjointAndCoverEverything() {
         let inputs = (1...200).map { ClassifierInput.file("dir/\($0).png") }
         XCTAssertEqual(Shard(part: 2, of: 3).select(inputs).map(\.name), stride(from: 2, through: 200, by: 3).map { "dir/\($0).png" })
+        // The count known beforehand is the count selected, for every part and a ragged total.
+        for total in [0, 1, 7, 200] {
+            for part in 1...3 { XCTAssertEqual(Shard(part: part, of: 3).count(of: total), Array(Shard(part: part, of: 3).select(inputs.prefix(total))).count) }
+        }
         for split in Shard.Split.allCases {
             let shares = (1...4).map { Set(Shard(part: $0, of: 4, split: split).select(inputs).map(\.name)) }
             XCTAssertEqual(shares.reduce(0) { $0 + $1.count }, 200, "\(split): each input once")
