@@ -28,23 +28,30 @@ public struct PhotoEvaluation: Sendable {
         }
     }
 
-    /// A photo answered wrong without a flag.
-    public struct Mistake: Sendable {
+    /// A photo's answer, kept to be shown: a mistake, or an example of a right answer.
+    public struct Answer: Sendable {
         public var path: String
         public var folder: Int
         public var label: Int
         public var probability: Float
+        public var flagged: Bool
     }
 
     public var classNames: [String]
     public var folders: [FolderFigures]
     /// The most confidently wrong photos, most probable first, at most `mistakesKept`.
-    public private(set) var mistakes: [Mistake] = []
+    public private(set) var mistakes: [Answer] = []
     public var mistakesKept = 32
+    /// The first photo of each folder answered right (with or without a flag), in folder order.
+    public var examples: [Answer] {
+        firstRight.compactMap { $0 }
+    }
+    private var firstRight: [Answer?]
 
     public init(classNames: [String], folders: [LabelledPhotos.Folder]) {
         self.classNames = classNames
         self.folders = folders.map { FolderFigures(name: $0.name, expectation: $0.expectation, answers: [Int](repeating: 0, count: classNames.count)) }
+        firstRight = [Answer?](repeating: nil, count: folders.count)
     }
 
     public mutating func add(_ prediction: Prediction, folder: Int) {
@@ -61,18 +68,23 @@ public struct PhotoEvaluation: Sendable {
         }
         figures.photos += 1
         figures.answers[prediction.label] += 1
-        if right { figures.right += 1 }
+        let answer = Answer(path: prediction.input.name, folder: folder, label: prediction.label, probability: prediction.probability,
+                            flagged: flagged)
+        if right {
+            figures.right += 1
+            if firstRight[folder] == nil { firstRight[folder] = answer }
+        }
         if flagged { figures.flagged += 1 }
         if confidentlyWrong {
             figures.confidentlyWrong += 1
-            keep(Mistake(path: prediction.input.name, folder: folder, label: prediction.label, probability: prediction.probability))
+            keep(answer)
         }
         folders[folder] = figures
     }
 
     public mutating func addFailure(folder: Int) { folders[folder].failed += 1 }
 
-    private mutating func keep(_ mistake: Mistake) {
+    private mutating func keep(_ mistake: Answer) {
         let place = mistakes.firstIndex { $0.probability < mistake.probability } ?? mistakes.endIndex
         guard place < mistakesKept else { return }
         mistakes.insert(mistake, at: place)

@@ -26,6 +26,7 @@ extension Evaluate {
         let evaluation = PhotoEvaluation.run(labelled, pipeline: pipeline, problem: problem)
         if let report {
             try writeReport(try evaluation.mistakesSheet(pipeline), named: "mistakes.png", in: report)
+            try writeReport(try evaluation.examplesSheet(pipeline), named: "answers.png", in: report)
         }
         switch format {
         case .json:

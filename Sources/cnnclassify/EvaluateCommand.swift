@@ -46,7 +46,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "With --photos: all photos, the half to tune on (tune) or to measure on (measure), or a half of tune: train (to train on) or validation (to choose on).")
     var part: LabelledPhotos.Part = .all
     @Option(help: "text or json.") var format: Format = .text
-    @Option(help: ArgumentHelp("Write pictures to this directory: confusion-matrix.svg, per-class-accuracy.svg and mistakes.png (the most confidently wrong images; with --photos, only mistakes.png, each photo beside its network input).",
+    @Option(help: ArgumentHelp("Write pictures to this directory: confusion-matrix.svg, per-class-accuracy.svg and mistakes.png (the most confidently wrong images; with --photos, mistakes.png and answers.png, a right answer from each folder, each photo beside its network input).",
                                valueName: "directory"))
     var report: String?
     @OptionGroup var threading: ThreadOptions

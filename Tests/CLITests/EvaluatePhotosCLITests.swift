@@ -97,8 +97,10 @@ final class EvaluatePhotosCLITests: XCTestCase {
                                               "--report", work.file("report")])
         XCTAssertTrue(text.stdout.contains("accuracy: \(String(format: "%.1f", 100 * Double(trouserRight + shoesRight) / 11))% (\(trouserRight + shoesRight)/11 photos with a Fashion-MNIST class)"), text.stdout)
         XCTAssertTrue(text.stdout.contains("\nshoes         Sandal|Sneaker|Ankle boot"), text.stdout)
-        let sheet = try Data(contentsOf: URL(fileURLWithPath: work.file("report/mistakes.png")))
-        XCTAssertEqual(Array(sheet.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        for picture in ["mistakes.png", "answers.png"] {
+            let sheet = try Data(contentsOf: URL(fileURLWithPath: work.file("report/" + picture)))
+            XCTAssertEqual(Array(sheet.prefix(4)), [0x89, 0x50, 0x4E, 0x47], picture)
+        }
     }
 
     func testFoldersNamedForClassesNeedNoMapping() throws {
