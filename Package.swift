@@ -35,7 +35,7 @@ let package = Package(
         // which the test suite's real-photo runs would pay thousands of times.
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Reports", dependencies: ["Imaging"]),
-        .target(name: "Classifier", dependencies: ["CNN", "Imaging", "Reports"]),
+        .target(name: "Classifier", dependencies: ["CNN", "Imaging"]),
         .executableTarget(
             name: "cnnclassify",
             dependencies: [

@@ -2,7 +2,6 @@ import CNN
 import Dispatch
 import Foundation
 import Imaging
-import Reports
 
 /// Reads, decodes and preprocesses inputs on all threads, runs the network over them in batches,
 /// and hands back results in input order. Inputs go through in windows of `batchSize`, so memory
@@ -18,10 +17,12 @@ public final class ClassificationPipeline {
     public var maxBytes = FileContents.defaultLimit
     /// Where to write each network input as a PNG, if anywhere.
     public var saveInputsTo: String?
-    /// Where to write, per input, the photo as segmentation saw it beside the object it found.
-    public var saveMasksTo: String?
-    /// Where to write, per input, a picture of the input beside its occlusion saliency.
-    public var explainTo: String?
+    /// Where to write, per input, the photo as segmentation saw it beside the object it found,
+    /// and how to draw that (the pictures are drawn at the edge, by whoever asks for them).
+    public var saveMasksTo: (directory: String, draw: @Sendable (PreparedInput, _ side: Int) throws -> [UInt8])?
+    /// Where to write, per input, the input beside its occlusion saliency, and how to draw it
+    /// from the input's pixels, the saliency, the side and the caption's lines.
+    public var explainTo: (directory: String, draw: @Sendable ([UInt8], [Float], _ side: Int, _ caption: [String]) throws -> [UInt8])?
 
     public enum Outcome {
         case classified(Prediction)
@@ -94,7 +95,7 @@ public final class ClassificationPipeline {
                     let empty = !prepared.pixels.contains { $0 > 0 }
                     let prediction = Prediction(input: input, probabilities: answer.probabilities, uncertain: answer.uncertain,
                                                 unusual: answer.unusual || empty || prepared.segmentationFailed)
-                    if let directory = explainTo, let problem = explain(prepared.pixels, prediction, position: start + i, in: directory) {
+                    if let explainTo, let problem = explain(prepared.pixels, prediction, position: start + i, to: explainTo) {
                         report(start + i, .failed(input, problem))
                     } else {
                         report(start + i, .classified(prediction))
@@ -124,8 +125,14 @@ public final class ClassificationPipeline {
                 try write(try ImageEncoder.grayPNG(prepared.pixels, width: side, height: side), what: "the network input",
                           for: input, position: position, in: directory)
             }
-            if let directory = saveMasksTo {
-                try write(try SegmentationPicture.png(prepared, side: side), what: "the mask", for: input, position: position, in: directory)
+            if let (directory, draw) = saveMasksTo {
+                let png: [UInt8]
+                do {
+                    png = try draw(prepared, side)
+                } catch {
+                    throw .unreadable("cannot draw the mask: \(error)")
+                }
+                try write(png, what: "the mask", for: input, position: position, in: directory)
             }
             return Prepared(pixels: prepared.pixels, isPhoto: prepared.isPhoto, segmentationFailed: prepared.segmentationFailed)
         }
@@ -167,7 +174,8 @@ public final class ClassificationPipeline {
 
     /// Writes the input beside its occlusion saliency for the answer, with the answer in words;
     /// returns the problem if that fails.
-    private func explain(_ pixels: [UInt8], _ prediction: Prediction, position: Int, in directory: String) -> String? {
+    private func explain(_ pixels: [UInt8], _ prediction: Prediction, position: Int,
+                         to output: (directory: String, draw: ([UInt8], [Float], Int, [String]) throws -> [UInt8])) -> String? {
         let values = pixels.map { Float($0) * header.input.scale }
         let saliency = OcclusionSaliency().map(values, side: side, label: prediction.label, network: network,
                                                calibration: calibration, threads: threads)
@@ -178,8 +186,8 @@ public final class ClassificationPipeline {
         var caption = [line("SAID", ranking[0]), line("NEXT", ranking[1])]
         if prediction.lowConfidence { caption.append(prediction.unusual ? "LOW CONFIDENCE: UNUSUAL INPUT" : "LOW CONFIDENCE") }
         do {
-            let png = try ExplanationPicture.png(input: pixels, saliency: saliency, side: side, caption: caption)
-            try AtomicFile.write(png, to: outputPath(for: prediction.input, position: position, in: directory))
+            let png = try output.draw(pixels, saliency, side, caption)
+            try AtomicFile.write(png, to: outputPath(for: prediction.input, position: position, in: output.directory))
             return nil
         } catch {
             return "cannot write the explanation: \(error)"

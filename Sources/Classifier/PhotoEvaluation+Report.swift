@@ -1,5 +1,4 @@
 import Foundation
-import Reports
 
 extension PhotoEvaluation {
     /// The figures for people: totals, a line per folder, the confusion matrix.
@@ -88,32 +87,5 @@ extension PhotoEvaluation {
                mostConfidentlyWrong: mistakes.map {
                    Report.Mistake(path: $0.path, folder: folders[$0.folder].name, answer: classNames[$0.label], probability: $0.probability)
                })
-    }
-}
-
-extension PhotoEvaluation {
-    /// A PNG contact sheet of the most confidently wrong photos, each as segmentation saw it
-    /// (outside the garment dimmed) beside the 28×28 input the network got; the photos are
-    /// read and preprocessed again through `pipeline`, so only these few are ever held.
-    public func mistakesSheet(_ pipeline: ClassificationPipeline) throws -> [UInt8] {
-        try sheet(mistakes, title: "MOST CONFIDENTLY WRONG", of: "\(confidentlyWrong) PHOTOS", pipeline)
-    }
-
-    /// The same for one right answer per folder (the first in order), flagged ones marked.
-    public func examplesSheet(_ pipeline: ClassificationPipeline) throws -> [UInt8] {
-        try sheet(examples, title: "ANSWERED RIGHT", of: "\(folders.count) FOLDERS", pipeline)
-    }
-
-    private func sheet(_ answers: [Answer], title: String, of total: String, _ pipeline: ClassificationPipeline) throws -> [UInt8] {
-        let side = pipeline.header.input.height
-        let items = answers.compactMap { answer -> PictureSheet.Item? in
-            guard let prepared = try? pipeline.prepared(.file(answer.path)) else { return nil }
-            let name = (answer.path as NSString).lastPathComponent
-            return PictureSheet.Item(picture: SegmentationPicture.canvas(prepared, side: side, height: 112),
-                                     captions: ["\(folders[answer.folder].name.uppercased()): \(String(name.prefix(24)).uppercased())",
-                                                "SAID \(classNames[answer.label].uppercased()) \(Int((100 * answer.probability).rounded()))%"
-                                                    + (answer.flagged ? " FLAGGED" : "")])
-        }
-        return try PictureSheet(title: "\(title): \(items.count) OF \(total)", items: items).png()
     }
 }

@@ -3,6 +3,7 @@ import CNN
 import Classifier
 import Foundation
 import Imaging
+import Reports
 
 struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -188,8 +189,8 @@ struct Classify: ParsableCommand {
         pipeline.threads = threading.threads
         pipeline.batchSize = batchSize
         pipeline.saveInputsTo = saveInput
-        pipeline.saveMasksTo = saveMask
-        pipeline.explainTo = explain
+        pipeline.saveMasksTo = saveMask.map { ($0, { try SegmentationPicture.png($0, side: $1) }) }
+        pipeline.explainTo = explain.map { ($0, { try ExplanationPicture.png(input: $0, saliency: $1, side: $2, caption: $3) }) }
         let formatter = PredictionFormatter(format: format,
                                             classNames: contents.header.classNames,
                                             top: self.all ? contents.header.classNames.count : top)
