@@ -102,7 +102,7 @@ public struct Calibration: Codable, Equatable, Sendable {
         public var unusual: Bool
         public var lowConfidence: Bool { uncertain || unusual }
         /// The most probable class.
-        public var label: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] }! }
+        public var label: Int { probabilities.argmax }
     }
 
     /// The answer for one row of logits of a crop or, with `photo`, of a photo (whose feature

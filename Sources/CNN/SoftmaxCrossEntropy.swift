@@ -91,3 +91,11 @@ public final class SoftmaxCrossEntropy {
         return (row[best], best)
     }
 }
+
+extension Array where Element == Float {
+    /// The index of the first largest value (0 for an empty array): the answer a row of
+    /// probabilities or logits gives, the same everywhere it is asked.
+    public var argmax: Int {
+        isEmpty ? 0 : withUnsafeBufferPointer { SoftmaxCrossEntropy.argmax($0.baseAddress!, $0.count).1 }
+    }
+}

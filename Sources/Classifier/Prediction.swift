@@ -1,3 +1,5 @@
+import CNN
+
 /// What the network said about one input.
 public struct Prediction: Sendable {
     public var input: ClassifierInput
@@ -11,7 +13,7 @@ public struct Prediction: Sendable {
     /// Either reason to doubt the answer.
     public var lowConfidence: Bool { uncertain || unusual }
 
-    public var label: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
+    public var label: Int { probabilities.argmax }
     public var probability: Float { probabilities[label] }
 
     /// Class indices from most to least probable (ties by label).

@@ -91,4 +91,12 @@ final class SoftmaxCrossEntropyTests: XCTestCase {
             XCTAssertEqual(Double(analytic[i]), (plus - minus) / (2 * Double(h)), accuracy: 1e-3, "logit \(i)")
         }
     }
+
+    /// One answer for a row everywhere: the first of equal largest values.
+    func testArgmaxTakesTheFirstLargest() {
+        XCTAssertEqual([Float]([0.1, 0.7, 0.2]).argmax, 1)
+        XCTAssertEqual([Float]([0.4, 0.1, 0.4]).argmax, 0)
+        XCTAssertEqual([Float]([-3, -1, -1]).argmax, 1)
+        XCTAssertEqual([Float]().argmax, 0)
+    }
 }
