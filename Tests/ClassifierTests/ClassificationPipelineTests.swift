@@ -56,4 +56,47 @@ final class ClassificationPipelineTests: XCTestCase {
         XCTAssertEqual(flags(maximumDistance: 6 * 100 * 100 - 1, of: productShots), [false, false, false],
                        "so do product shots on an even background")
     }
+
+    /// Decoding runs on several threads and the network in batches, yet every outcome, failures
+    /// included, comes out in input order, and each image's answer is the one it gets alone.
+    func testOutcomesComeInInputOrderWhateverTheThreadsAndBatches() throws {
+        let work = TemporaryDirectory()
+        let architecture = Architecture(name: "tiny", inputShape: [1, 28, 28], layers: [.flatten, .dense(.init(outputs: 10))])
+        let network = try Network(architecture)
+        network.initialize(seed: 2)
+        let images = SyntheticData.images(count: 40, seed: 9)
+        var inputs: [ClassifierInput] = []
+        for n in 0..<40 {
+            let path = work.file(String(format: "%02d.png", n))
+            if n % 13 == 5 {
+                ImageFixtures.write(Array("not an image".utf8), to: path)
+            } else {
+                ImageFixtures.write(try ImageFixtures.png(images, n), to: path)
+            }
+            inputs.append(.file(path))
+        }
+        let header = ModelHeader(architecture: architecture, classNames: (0..<10).map { "class \($0)" })
+        func run(threads: Int, batchSize: Int, _ chosen: [ClassifierInput]) -> [(String, [Float]?)] {
+            let pipeline = ClassificationPipeline(network: network, header: header)
+            pipeline.threads = threads
+            pipeline.batchSize = batchSize
+            var outcomes: [(String, [Float]?)] = []
+            pipeline.run(chosen) { _, outcome in
+                switch outcome {
+                case .classified(let prediction): outcomes.append((prediction.input.name, prediction.probabilities))
+                case .failed(let input, _): outcomes.append((input.name, nil))
+                }
+            }
+            return outcomes
+        }
+        let together = run(threads: 2, batchSize: 7, inputs)
+        XCTAssertEqual(together.map(\.0), inputs.map(\.name))
+        XCTAssertEqual(together.filter { $0.1 == nil }.count, 3)
+        for (n, outcome) in together.enumerated() where n % 6 == 0 {
+            // The same up to rounding: a batch of one takes another path through sgemm.
+            let alone = run(threads: 1, batchSize: 1, [inputs[n]]).first?.1 ?? []
+            XCTAssertEqual(alone.count, outcome.1?.count ?? 0, "image \(n)")
+            for (a, b) in zip(alone, outcome.1 ?? []) { XCTAssertEqual(a, b, accuracy: 1e-5, "image \(n) alone") }
+        }
+    }
 }
