@@ -3,7 +3,6 @@ import CNN
 import Classifier
 import Foundation
 import Imaging
-import Reports
 
 struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,15 +57,8 @@ struct Classify: ParsableCommand {
     @Flag(name: [.customShort("0"), .customLong("null")], help: "With --files-from: paths are separated by NUL bytes (find -print0).")
     var nulSeparated = false
 
-    @Option(help: ArgumentHelp("Classify only the K-th of N shares of the inputs (1 ≤ K ≤ N); auto takes K and N from a Slurm job array, a Kubernetes Indexed Job or GNU parallel.",
-                               valueName: "K/N|auto"))
-    var shard: ShardChoice?
 
-    @Option(help: ArgumentHelp("With --shard auto: the number of shards, where the launcher does not say it (Kubernetes, GNU parallel).", valueName: "N"))
-    var shards: Int?
-
-    @Option(help: "Shares by position (every N-th input: balanced) or by a hash of the path (a file keeps its shard whatever is added).")
-    var shardBy: Shard.Split = .position
+    @OptionGroup var sharding: ShardOptions
 
     @Option(help: "Output: text, tsv, csv or json (one JSON object per line).")
     var format: PredictionFormatter.Format = .text
@@ -101,16 +93,8 @@ struct Classify: ParsableCommand {
     @Option(help: "fashion (trim, fit the longest edge, centre) or none (just resize to 28×28).")
     var preprocess: Preprocessor.Mode = .fashion
 
-    @Option(help: ArgumentHelp("Write each 28×28 network input as a PNG into this directory.", valueName: "directory"))
-    var saveInput: String?
 
-    @Option(help: ArgumentHelp("Write, per input, a PNG of the photo as it was segmented (outside the garment dimmed, its outline in red) beside the network input.",
-                               valueName: "directory"))
-    var saveMask: String?
-
-    @Option(help: ArgumentHelp("Write, per input, a PNG of the network input beside a heatmap of the parts its answer rests on (occlusion saliency).",
-                               valueName: "directory"))
-    var explain: String?
+    @OptionGroup var pictures: PictureOptions
 
     @OptionGroup var threading: ThreadOptions
 
@@ -126,8 +110,6 @@ struct Classify: ParsableCommand {
         if batchSize < 1 || maxPixels < 1 || maxBytes < 1 {
             throw ValidationError("--batch-size, --max-pixels and --max-bytes must be positive")
         }
-        if shards != nil && shard != .auto { throw ValidationError("--shards goes with --shard auto") }
-        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
         if resume && output == nil { throw ValidationError("--resume needs --output FILE: the results to resume") }
         if filesFrom == "-" && inputs.contains("-") {
             throw ValidationError("standard input cannot hold both the list of paths and an image")
@@ -135,30 +117,19 @@ struct Classify: ParsableCommand {
     }
 
     /// How many inputs there will be, when that is known before the walk: files only, no folder
-    /// or list, no share by hash, nothing skipped by --resume.
+    /// or list, nothing skipped by --resume, and a share known beforehand.
     private func knownTotal() -> Int? {
         var isDirectory: ObjCBool = false
-        guard !resume, shardBy == .position, filesFrom == nil,
+        guard !resume, filesFrom == nil,
               !inputs.contains(where: { FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue })
         else { return nil }
-        let count = inputs.count
-        switch shard {
-        case nil: return count
-        case .fixed(let part, let parts): return Shard(part: part, of: parts, split: shardBy).count(of: count)
-        case .auto: return nil
-        }
+        return sharding.share(of: inputs.count)
     }
 
     func run() throws {
         let modelPath = try ModelLocator.resolve(weights.model)
         let contents = try loadModel(modelPath)
-        for directory in [saveInput, saveMask, explain].compactMap({ $0 }) {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw CommandFailure(message: "\(directory): cannot create the directory (\(FileProblem.describe(error)))")
-            }
-        }
+        try pictures.createDirectories()
         var failures = 0
         var standardOutput = OutputBuffer()
         let progressLine = BatchProgress(forced: progress, total: knownTotal())
@@ -179,7 +150,7 @@ struct Classify: ParsableCommand {
         // Classified while the tree is walked; listed paths are files, as with tar -T.
         let walk = InputWalk(inputs, listed: listed.map { AnyIterator($0) }, problem: reportProblem)
         var all = AnySequence(walk)
-        if let shard = try shard?.resolved(split: shardBy, count: shards) { all = AnySequence(shard.select(walk)) }
+        if let shard = try sharding.selected() { all = AnySequence(shard.select(walk)) }
 
         let pipeline = ClassificationPipeline(network: try contents.network.foldingBatchNormalisation(), header: contents.header)
         pipeline.decoder.maxPixels = maxPixels
@@ -188,9 +159,7 @@ struct Classify: ParsableCommand {
                                              polarity: invert)
         pipeline.threads = threading.threads
         pipeline.batchSize = batchSize
-        pipeline.saveInputsTo = saveInput
-        pipeline.saveMasksTo = saveMask.map { ($0, { try SegmentationPicture.png($0, side: $1) }) }
-        pipeline.explainTo = explain.map { ($0, { try ExplanationPicture.png(input: $0, saliency: $1, side: $2, caption: $3) }) }
+        pictures.ask(pipeline)
         let formatter = PredictionFormatter(format: format,
                                             classNames: contents.header.classNames,
                                             top: self.all ? contents.header.classNames.count : top)
