@@ -108,33 +108,10 @@ struct Evaluate: ParsableCommand {
         case .text:
             print("model:    \(modelPath) (\(contents.header.architecture.name), \(grouped(contents.network.parameterCount)) parameters)")
             print("data:     \(dataset.imagesPath), images \(selected.lowerBound)..<\(selected.upperBound)")
-            print(textReport(metrics))
+            print(metrics.text)
             print("")
             print(calibration.text)
         }
-    }
-
-    private func writePictures(to directory: String, metrics: ClassificationMetrics, images: LabeledImages, firstIndex: Int,
-                               answers: [Calibration.Assessment], modelName: String) throws {
-        let names = metrics.classes.map(\.name)
-        let title = "\(modelName) on \(grouped(metrics.total)) images: \(percent(metrics.accuracy)) accuracy"
-        try writeReport(Array(ConfusionMatrixChart.svg(confusion: metrics.confusion, classNames: names, title: title).utf8),
-                        named: "confusion-matrix.svg", in: directory)
-        let bars = BarChart(title: "Accuracy per class (recall): \(modelName)", yLabel: "images of the class classified right (%)",
-                            labels: names, values: metrics.classes.map { 100 * $0.recall }, format: { String(format: "%.1f", $0) },
-                            reference: (100 * metrics.accuracy, "overall \(percent(metrics.accuracy))"))
-        try writeReport(Array(bars.svg.utf8), named: "per-class-accuracy.svg", in: directory)
-
-        let side = images.height * images.width
-        let (worst, mistakes) = RankedMistake.mostConfident(answers, labels: images.labels.map(Int.init), limit: 32)
-        let sheet = ContactSheet(
-            title: "MOST CONFIDENTLY WRONG: \(worst.count) OF \(mistakes) MISTAKES",
-            items: worst.map { m in
-                ContactSheet.Item(pixels: Array(images.pixels[m.index * side ..< (m.index + 1) * side]),
-                                  captions: ["#\(firstIndex + m.index) TRUE \(names[Int(images.labels[m.index])])",
-                                             "SAID \(names[m.predicted]) \(Int((100 * m.probability).rounded()))%"])
-            }, side: images.height)
-        try writeReport(try sheet.png(), named: "mistakes.png", in: directory)
     }
 
     struct EvaluationReport: Codable {
@@ -144,39 +121,5 @@ struct Evaluate: ParsableCommand {
         var range: [Int]
         var metrics: ClassificationMetrics
         var calibration: CalibrationReport
-    }
-
-    private func textReport(_ m: ClassificationMetrics) -> String {
-        var lines = [
-            "accuracy: \(percent(m.accuracy)) (\(grouped(m.correct))/\(grouped(m.total))), 95% interval \(percent(m.accuracyInterval[0]))–\(percent(m.accuracyInterval[1]))",
-            "",
-            "class          precision  recall      F1  support",
-        ]
-        for c in m.classes {
-            lines.append(c.name.padding(toLength: 13, withPad: " ", startingAt: 0)
-                + String(format: "  %9.4f %7.4f %7.4f %8d", c.precision, c.recall, c.f1, c.support))
-        }
-        lines += ["", "confusion matrix (rows: true class, columns: predicted class by label)"]
-        lines.append(String(repeating: " ", count: 15) + (0..<m.classes.count).map { String($0).leftPadded(6) }.joined())
-        for (label, (name, row)) in zip(m.classes.map(\.name), m.confusion).enumerated() {
-            lines.append("\(label) " + name.padding(toLength: 13, withPad: " ", startingAt: 0) + row.map { String($0).leftPadded(6) }.joined())
-        }
-        return lines.joined(separator: "\n")
-    }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? " " + self : String(repeating: " ", count: width - count) + self }
-}
-
-extension CalibrationReport {
-    /// The two lines `evaluate` prints under the metrics.
-    var text: String {
-        let share = flagged == 0 ? "" : " (\(percent(Double(flagged) / Double(images))))"
-        var lines = ["calibration: temperature \(fixed(Double(temperature), 3)); expected calibration error \(percent(errorBefore)) with plain softmax, \(percent(errorAfter)) calibrated"]
-        lines.append("low confidence: \(grouped(flagged)) images flagged\(share)"
-            + (flaggedAccuracy.map { ", \(percent($0)) of them right" } ?? "")
-            + (unflaggedAccuracy.map { "; \(percent($0)) right among the others" } ?? ""))
-        return lines.joined(separator: "\n")
     }
 }
