@@ -221,4 +221,15 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(interval[0], 0.5020, accuracy: 1e-4)
         XCTAssertEqual(interval[1], 0.6906, accuracy: 1e-4)
     }
+
+    /// The recipes are written once, in code: `train --help` prints them from it and
+    /// docs/training.md must say the same.
+    func testDocumentedRecipesAreTheCodes() throws {
+        let page = try String(contentsOfFile: (repositoryRoot as NSString).appendingPathComponent("docs/training.md"), encoding: .utf8)
+        for name in ["basic", "seed", "fashion"] {
+            let recipe = try XCTUnwrap(TrainingRecipe.named[name])
+            XCTAssertTrue(page.contains("- \(name): \(recipe.summary).\n"), "docs/training.md does not list \(name): \(recipe.summary)")
+        }
+        XCTAssertEqual(Set(TrainingRecipe.named.keys), Set(Architecture.named.keys))
+    }
 }
