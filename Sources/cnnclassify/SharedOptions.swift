@@ -4,10 +4,13 @@ import Foundation
 
 /// `--threads`, as every command that computes takes it.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    // Optional, so that the help says "all cores" rather than this machine's count.
+    @Option(name: .customLong("threads"), help: "Threads (default: all cores).") var requested: Int?
+
+    var threads: Int { requested ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func validate() throws {
-        if threads < 1 { throw ValidationError("--threads must be positive") }
+        if let requested, requested < 1 { throw ValidationError("--threads must be positive") }
     }
 }
 
