@@ -208,12 +208,14 @@ public struct Augmentation: Codable, Equatable, Sendable {
         }
     }
 
+    /// e^(−k²/2) for k = −2…2: a Gaussian of σ = 1 pixel, made once rather than per image.
+    private static let gaussianTaps: [Float] = [-2, -1, 0, 1, 2].map { exp(-$0 * $0 / 2) }
+
     /// Blends `blend` of the image with its Gaussian blur (σ = 1 pixel, taps at ±2, edges
     /// repeated), the blur preprocessing softens segmented photos with.
     public static func soften(_ image: UnsafeMutablePointer<Float>, height: Int, width: Int, by blend: Float,
                               scratch: UnsafeMutablePointer<Float>) {
-        let taps: [Float] = [-2, -1, 0, 1, 2].map { exp(-$0 * $0 / 2) }
-        let total = taps.reduce(0, +)
+        let (taps, total) = (gaussianTaps, gaussianTaps.reduce(0, +))
         for y in 0..<height {
             for x in 0..<width {
                 var sum: Float = 0

@@ -29,9 +29,7 @@ public struct TrainingRecipe: Sendable {
     /// In words, e.g. `35 epochs, batch 128, sgd lr 0.05, momentum 0.9, …, validated on the last 5,000 images`.
     public var summary: String {
         var parts = ["\(epochs) epochs", "batch \(batchSize)", "\(optimizer.rawValue) lr \(Self.short(learningRate))"]
-        if momentum != 0 { parts.append("momentum \(Self.short(momentum))") }
-        if weightDecay != 0 { parts.append("weight decay \(Self.short(weightDecay))") }
-        parts.append(schedule.summary)
+        parts += Self.stepParts(momentum: momentum, weightDecay: weightDecay, schedule: schedule)
         parts.append(augmentation.summary)
         if let limit { parts.append("at most \(limit) training images") }
         switch validation {
@@ -43,6 +41,26 @@ public struct TrainingRecipe: Sendable {
 
     /// 2 rather than 2.0, 0.0005 rather than 5e-04.
     static func short(_ value: Float) -> String { String(format: "%g", Double(value)) }
+
+    /// How each step moves the weights, in words: momentum, weight decay (when used), schedule.
+    static func stepParts(momentum: Float, weightDecay: Float, schedule: LearningRateSchedule) -> [String] {
+        (momentum != 0 ? ["momentum \(short(momentum))"] : []) + (weightDecay != 0 ? ["weight decay \(short(weightDecay))"] : [])
+            + [schedule.summary]
+    }
+}
+
+extension TrainingConfiguration {
+    /// The configuration beyond epochs, batch, optimizer and rate, in words, e.g. `momentum 0.9,
+    /// weight decay 0.0005, cosine schedule, augmentation: shift ≤ 2 px, …`.
+    public var recipeSummary: String {
+        var parts = TrainingRecipe.stepParts(momentum: momentum, weightDecay: weightDecay, schedule: schedule)
+        if let labelSmoothing { parts.append("label smoothing \(TrainingRecipe.short(labelSmoothing))") }
+        if let averaging {
+            parts.append("weights averaged over epochs \(averaging.startEpoch)–\(epochs) at lr \(TrainingRecipe.short(averaging.learningRate))")
+        }
+        parts.append((augmentation ?? Augmentation()).summary)
+        return parts.joined(separator: ", ")
+    }
 }
 
 /// Which training images are held out for validation: the last N of the file, or a range of it.

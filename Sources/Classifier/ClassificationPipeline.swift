@@ -17,12 +17,16 @@ public final class ClassificationPipeline {
     public var maxBytes = FileContents.defaultLimit
     /// Where to write each network input as a PNG, if anywhere.
     public var saveInputsTo: String?
-    /// Where to write, per input, the photo as segmentation saw it beside the object it found,
-    /// and how to draw that (the pictures are drawn at the edge, by whoever asks for them).
-    public var saveMasksTo: (directory: String, draw: @Sendable (PreparedInput, _ side: Int) throws -> [UInt8])?
-    /// Where to write, per input, the input beside its occlusion saliency, and how to draw it
-    /// from the input's pixels, the saliency, the side and the caption's lines.
-    public var explainTo: (directory: String, draw: @Sendable ([UInt8], [Float], _ side: Int, _ caption: [String]) throws -> [UInt8])?
+    /// Draws the photo as segmentation saw it beside the object it found, at the given side.
+    public typealias MaskDrawing = @Sendable (PreparedInput, _ side: Int) throws -> [UInt8]
+    /// Draws the input beside its occlusion saliency from the input's pixels, the saliency, the
+    /// side and the caption's lines.
+    public typealias ExplanationDrawing = @Sendable ([UInt8], [Float], _ side: Int, _ caption: [String]) throws -> [UInt8]
+    /// Where to write a mask picture per input, and how to draw it (pictures are drawn at the
+    /// edge, by whoever asks for them).
+    public var saveMasksTo: (directory: String, draw: MaskDrawing)?
+    /// Where to write an explanation picture per input, and how to draw it.
+    public var explainTo: (directory: String, draw: ExplanationDrawing)?
 
     public enum Outcome {
         case classified(Prediction)
@@ -175,7 +179,7 @@ public final class ClassificationPipeline {
     /// Writes the input beside its occlusion saliency for the answer, with the answer in words;
     /// returns the problem if that fails.
     private func explain(_ pixels: [UInt8], _ prediction: Prediction, position: Int,
-                         to output: (directory: String, draw: ([UInt8], [Float], Int, [String]) throws -> [UInt8])) -> String? {
+                         to output: (directory: String, draw: ExplanationDrawing)) -> String? {
         let values = pixels.map { Float($0) * header.input.scale }
         let saliency = OcclusionSaliency().map(values, side: side, label: prediction.label, network: network,
                                                calibration: calibration, threads: threads)

@@ -77,11 +77,11 @@ struct Benchmark: ParsableCommand {
         }
         // Forward, the input's gradient and the weights' gradient: three products per layer.
         let trainingFLOP = 3 * 2 * Double(try Network(.fashion).multiplyAdds)
-        let ceiling = sgemm * 1e9 / trainingFLOP
-        print("fashion training (batch 128): \(grouped(Int(SpeedMeasurement.median(fashionRates)))) images/s, "
-              + "\(Int((100 * SpeedMeasurement.median(fashionRates) / ceiling).rounded()))% of the \(grouped(Int(ceiling))) images/s that sgemm alone would give")
+        let ceiling = sgemm * 1e9 / trainingFLOP, fashionRate = SpeedMeasurement.median(fashionRates)
+        print("fashion training (batch 128): \(grouped(Int(fashionRate))) images/s, "
+              + "\(Int((100 * fashionRate / ceiling).rounded()))% of the \(grouped(Int(ceiling))) images/s that sgemm alone would give")
         if let reference = pytorchReference(["--arch", "fashion"]) {
-            let rate = reference.rate.map { ", cnnclassify \(fixed(SpeedMeasurement.median(fashionRates) / $0, 2))×" } ?? ""
+            let rate = reference.rate.map { ", cnnclassify \(fixed(fashionRate / $0, 2))×" } ?? ""
             print("  \(reference.line)\(rate)")
         }
 

@@ -54,7 +54,7 @@ struct Info: ParsableCommand {
                 "trained by:   \(t.command)",
                 "training:     \(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), seed \(c.seed), \(c.threads) threads, "
                     + "\(grouped(t.trainingImages)) training and \(grouped(t.validationImages)) validation images, \(fixed(t.seconds, 1)) s",
-                "recipe:       " + Self.recipe(c),
+                "recipe:       " + c.recipeSummary,
                 "data:         " + t.dataChecksums.sorted { $0.key < $1.key }.map { "\($0.key) crc32 \($0.value)" }.joined(separator: ", "),
             ]
             for set in t.mixedIn ?? [] {
@@ -81,20 +81,6 @@ struct Info: ParsableCommand {
             lines.append("calibration:  none (plain softmax; flagged when the top probability < \(fixed(Double(Calibration.defaultMinimumConfidence), 2)))")
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// The rest of the configuration in words, e.g. `momentum 0.9, weight decay 0.0005, cosine schedule, …`.
-    static func recipe(_ c: TrainingConfiguration) -> String {
-        var parts: [String] = []
-        if c.momentum != 0 { parts.append("momentum \(String(format: "%g", Double(c.momentum)))") }
-        if c.weightDecay != 0 { parts.append("weight decay \(String(format: "%g", Double(c.weightDecay)))") }
-        parts.append(c.schedule.summary)
-        if let e = c.labelSmoothing { parts.append("label smoothing \(String(format: "%g", Double(e)))") }
-        if let w = c.averaging {
-            parts.append("weights averaged over epochs \(w.startEpoch)–\(c.epochs) at lr \(String(format: "%g", Double(w.learningRate)))")
-        }
-        parts.append((c.augmentation ?? Augmentation()).summary)
-        return parts.joined(separator: ", ")
     }
 }
 
