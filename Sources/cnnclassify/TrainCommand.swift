@@ -2,7 +2,6 @@ import ArgumentParser
 import CNN
 import Datasets
 import Foundation
-import Reports
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -116,25 +115,7 @@ struct Train: ParsableCommand {
         if resume != nil { display.message("resuming at epoch \(trainer.state.epoch + 1), batch \(trainer.state.batch) of \(trainer.batchesPerEpoch)") }
 
         trainer.onProgress = display.show
-        trainer.onEpoch = { report in
-            guard report.trainLoss.isFinite else {
-                let kept = FileManager.default.fileExists(atPath: checkpointPath) ? "; the last good checkpoint is \(checkpointPath)" : ""
-                throw CommandFailure(message: "training diverged at epoch \(report.epoch) (the loss is not a number); try a lower --lr" + kept)
-            }
-            display.epochFinished(report)
-            try metricsLog?.append(report)
-            if report.epoch < c.epochs {
-                // A checkpoint is insurance: failing to write one is said, and training goes on.
-                do {
-                    try session.saveCheckpoint(to: checkpointPath)
-                } catch {
-                    display.message("warning: \(error); training goes on without a checkpoint for epoch \(report.epoch)")
-                }
-            } else if let averaging = c.averaging {
-                display.message("averaging the weights of epochs \(averaging.startEpoch)–\(c.epochs)"
-                    + (network.hasBatchNormalisation ? "; measuring batch-norm statistics again over the training images" : ""))
-            }
-        }
+        trainer.onEpoch = epochHandler(session: session, display: display, metricsLog: metricsLog, checkpointPath: checkpointPath)
         Interrupt.install()
         trainer.shouldStop = { Interrupt.wasRequested }
         if try trainer.run() == .interrupted {
@@ -146,22 +127,7 @@ struct Train: ParsableCommand {
 
         let (validationAccuracy, testAccuracy) = session.finish(threads: threading.threads)
         let trained = session.header
-        do {
-            try ModelFile.write(network, header: trained, to: outputPath)
-        } catch {
-            // The disk may have filled during training: keep the model where checkpoints go.
-            let rescue = (checkpointDir as NSString).appendingPathComponent("\(trained.architecture.name).unsaved.cnnw")
-            guard (try? ModelFile.write(network, header: trained, to: rescue)) != nil else { throw error }
-            throw CommandFailure(message: "\(error); the trained model was written to \(rescue) instead")
-        }
-        if let report {
-            let epochs = (trainer.state.history ?? []).map {
-                TrainingCurves.Epoch(epoch: $0.epoch, trainLoss: $0.trainLoss, trainAccuracy: $0.trainAccuracy,
-                                     validationLoss: $0.validationLoss, validationAccuracy: $0.validationAccuracy)
-            }
-            let svg = TrainingCurves.svg(epochs, title: "Training \(trained.architecture.name): \((outputPath as NSString).lastPathComponent)")
-            try writeReport(Array(svg.utf8), named: "training-curves.svg", in: report)
-        }
+        try write(session, to: outputPath)
         try? FileManager.default.removeItem(atPath: checkpointPath)
         var summary = "wrote \(outputPath): trained in \(fixed(trainer.state.seconds, 1)) s"
         if let validationAccuracy { summary += ", validation accuracy \(percent(validationAccuracy))" }
