@@ -9,4 +9,8 @@ public enum CRC32 {
         } ?? Array(bytes).withUnsafeBufferPointer { CZlib.crc32(0, $0.baseAddress, uInt($0.count)) }
         return UInt32(value)
     }
+
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        UInt32(CZlib.crc32(0, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), uInt(bytes.count)))
+    }
 }

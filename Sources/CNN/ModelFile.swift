@@ -46,19 +46,23 @@ public enum ModelFile {
     }
 
     public static func read(_ path: String) throws -> Contents {
-        let bytes: [UInt8]
+        let file: MappedFile
         do throws(FileProblem) {
-            bytes = try FileContents.read(path)
+            file = try MappedFile(path)
         } catch {
             throw FileProblem(path: path, reason: "cannot be read (\(error.reason))")
         }
-        return try decode(bytes, path: path)
+        return try withExtendedLifetime(file) { try decode(file.bytes, path: path) }
     }
 
     /// The file's contents, checked before anything is believed: the checksum first (a flipped
     /// bit anywhere is "corrupted", never a crash), then every size with overflow checks and
     /// against the bytes actually there, then the header against the tensors and itself.
     public static func decode(_ bytes: [UInt8], path: String) throws -> Contents {
+        try bytes.withUnsafeBytes { try decode($0, path: path) }
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws -> Contents {
         func fail(_ reason: String) -> FileProblem { FileProblem(path: path, reason: reason) }
         var reader = ByteReader(bytes)
         guard let fileMagic = reader.bytes(4), fileMagic == magic else { throw fail("not a cnnclassify weight file (wrong magic bytes)") }
@@ -67,8 +71,8 @@ public enum ModelFile {
             throw fail("has weight-file format version \(version); this cnnclassify reads version \(formatVersion): use a newer cnnclassify")
         }
         guard bytes.count >= 16 else { throw fail("is truncated") }
-        let stored = bytes.suffix(4).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
-        guard CRC32.checksum(bytes.dropLast(4)) == stored else { throw fail("is truncated or corrupted (checksum mismatch)") }
+        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self))
+        guard CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes.dropLast(4))) == stored else { throw fail("is truncated or corrupted (checksum mismatch)") }
         guard let headerLength = reader.u32(), let json = reader.bytes(Int(headerLength)) else { throw fail("is truncated") }
         var header: ModelHeader
         do {
@@ -164,9 +168,9 @@ struct ByteWriter {
 
 /// Bounds-checked little-endian reading; every read returns nil past the end.
 struct ByteReader {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeRawBufferPointer
     private var offset = 0
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     var remaining: Int { bytes.count - offset }
 
@@ -182,14 +186,12 @@ struct ByteReader {
         let size = MemoryLayout<T>.size
         guard size <= remaining else { return nil }
         defer { offset += size }
-        return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+        return T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
     /// Copies `count` floats (which the caller has checked are there) into `target`.
     mutating func copyFloats(into target: UnsafeMutablePointer<Float>, count: Int) {
         precondition(count * 4 <= remaining)
-        bytes.withUnsafeBytes { raw in
-            UnsafeMutableRawPointer(target).copyMemory(from: raw.baseAddress! + offset, byteCount: count * 4)
-        }
+        UnsafeMutableRawPointer(target).copyMemory(from: bytes.baseAddress! + offset, byteCount: count * 4)
         offset += count * 4
     }
 }

@@ -7,6 +7,7 @@ import Imaging
 
 struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "benchmark",
         abstract: "Measure training and inference speed on this machine.",
         discussion: """
             Prints the median of --repeats timed runs of each figure: sgemm (GFLOP/s of \

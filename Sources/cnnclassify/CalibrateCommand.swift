@@ -5,6 +5,7 @@ import Foundation
 
 struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "calibrate",
         abstract: "Fit a model's low-confidence flag for photos on validation photos.",
         discussion: """
             A model is trained with one flag (top probability below 0.5, or energy above that of \

@@ -6,6 +6,7 @@ import Imaging
 
 struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "classify",
         abstract: "Classify PNG and JPEG images (the default command).",
         discussion: Self.discussion
     )

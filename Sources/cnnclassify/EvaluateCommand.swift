@@ -7,6 +7,7 @@ import Reports
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "evaluate",
         abstract: "Measure a model on IDX test data or on labelled photos: accuracy, per-class figures, confusion matrix.",
         discussion: """
             Default data: the official Fashion-MNIST t10k test set from --data.

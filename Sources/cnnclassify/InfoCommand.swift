@@ -4,6 +4,7 @@ import Foundation
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "info",
         abstract: "Show what a weight file holds: network, training run, accuracy, calibration.",
         discussion: """
             Reads only the file's header and checks its checksum; no data set is needed.

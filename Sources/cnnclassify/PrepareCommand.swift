@@ -6,6 +6,7 @@ import Foundation
 
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "prepare",
         abstract: "Turn a folder of labelled photos into IDX files to train on, through classify's own preprocessing.",
         discussion: """
             DIRECTORY holds one folder per label, as for `evaluate --photos`; --mapping says what \

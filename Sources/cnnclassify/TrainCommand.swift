@@ -5,6 +5,7 @@ import Foundation
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Train a network on Fashion-MNIST IDX files and write its weight file.",
         discussion: Self.discussion
     )

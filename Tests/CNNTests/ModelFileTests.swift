@@ -70,6 +70,31 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    /// The file is mapped rather than read: what is not a regular file, or holds nothing, is
+    /// still one clean error, and the mapping is gone once the model is loaded.
+    func testEmptyFilesFIFOsAndDirectoriesAreRefusedWhenRead() throws {
+        assertReadFails([], containing: "wrong magic")
+        let fifo = directory.file("fifo.cnnw")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let folder = directory.file("folder.cnnw")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        for (path, kind) in [(fifo, "a FIFO"), (folder, "a directory")] {
+            XCTAssertThrowsError(try ModelFile.read(path)) { error in
+                XCTAssertEqual("\(error)", "\(path): cannot be read (is \(kind), not a regular file)")
+            }
+        }
+        let (path, _) = try writeModel()
+        let first = try ModelFile.read(path).network
+        try FileManager.default.removeItem(atPath: path)
+        // The weights are the network's own, not a view of the file that was there.
+        let (again, _) = try writeModel()
+        XCTAssertEqual(again, path)
+        for ((name, kept), (_, fresh)) in zip(first.savedTensors, try ModelFile.read(again).network.savedTensors) {
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: kept.data, count: kept.count)),
+                           Array(UnsafeBufferPointer(start: fresh.data, count: fresh.count)), name)
+        }
+    }
+
     func testTruncatedFileIsRejected() throws {
         let (_, bytes) = try writeModel()
         for length in [2, 10, bytes.count / 2, bytes.count - 5] {

@@ -33,7 +33,7 @@ final class DecoderCorpusTests: XCTestCase {
         let files = try XCTUnwrap(FileManager.default.subpathsOfDirectory(atPath: corpora)).sorted().filter { path in
             let name = (path as NSString).lastPathComponent
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: corpora + "/" + path, isDirectory: &isDirectory)
+            guard FileManager.default.fileExists(atPath: corpora + "/" + path, isDirectory: &isDirectory) else { return false }
             return !isDirectory.boolValue && !name.hasSuffix(".md") && !name.hasPrefix("LICENSE") && !name.hasSuffix(".txt")
         }
         XCTAssertEqual(files.count, 264, "the corpora as README.md lists them")
