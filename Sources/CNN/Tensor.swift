@@ -9,6 +9,9 @@ public final class Tensor {
     public private(set) var count: Int
     private var capacity: Int
     public private(set) var data: UnsafeMutablePointer<Float>
+    /// The tensor whose storage this one uses (`share(_:)`), kept alive with it; nil when the
+    /// storage is this tensor's own.
+    private var storageOwner: Tensor?
 
     public init(shape: [Int], repeating value: Float = 0) {
         let count = shape.reduce(1, *)
@@ -35,14 +38,15 @@ public final class Tensor {
     /// An empty tensor to be sized later with `resize(to:)`.
     public convenience init() { self.init(shape: [0]) }
 
-    deinit { free(data) }
+    deinit { if storageOwner == nil { free(data) } }
 
     /// Gives the tensor a new shape. Storage is reused when it is large enough; contents are then
     /// whatever was there (callers overwrite or `zero()`), and new storage is zero-filled.
     public func resize(to newShape: [Int]) {
         let newCount = newShape.reduce(1, *)
         if newCount > capacity {
-            free(data)
+            if storageOwner == nil { free(data) }
+            storageOwner = nil
             capacity = newCount
             data = Self.allocateZeroed(capacity)
         }
@@ -61,6 +65,17 @@ public final class Tensor {
     public func copy(from other: Tensor) {
         resize(to: other.shape)
         data.update(from: other.data, count: count)
+    }
+
+    /// Makes this tensor another view of `other`'s values, without copying them: what is written
+    /// through either is seen by both, until one is resized beyond its storage.
+    public func share(_ other: Tensor) {
+        if storageOwner == nil { free(data) }
+        storageOwner = other.storageOwner ?? other
+        data = other.data
+        shape = other.shape
+        count = other.count
+        capacity = other.capacity
     }
 
     public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }

@@ -104,6 +104,13 @@ final class BatchNorm2DTests: XCTestCase {
         let expected = network.forward(probe, context: RunContext(training: false, threads: 2)).values
         let actual = folded.forward(probe, context: RunContext(training: false, threads: 2)).values
         for (a, b) in zip(actual, expected) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
+        // The dense layers are not folded: their weights are the original's, not a copy.
+        let originalDense = network.layers.compactMap { $0 as? Dense }, foldedDense = folded.layers.compactMap { $0 as? Dense }
+        XCTAssertEqual(originalDense.count, foldedDense.count)
+        for (original, shared) in zip(originalDense, foldedDense) {
+            XCTAssertEqual(shared.parameters.map(\.value.data), original.parameters.map(\.value.data))
+            XCTAssertEqual(shared.parameters.map(\.value.shape), original.parameters.map(\.value.shape))
+        }
         let basic = try Network(.basic)
         XCTAssertTrue(try basic.foldingBatchNormalisation() === basic, "nothing to fold")
     }
