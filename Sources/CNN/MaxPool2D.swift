@@ -9,7 +9,7 @@ public final class MaxPool2D: Layer {
     public let outputShape: [Int]
     private let output = Tensor()
     /// For each output element, the offset within its input plane of the window's maximum (the
-    /// first one on ties): backward routes the whole gradient there.
+    /// first one on ties): backward routes the whole gradient there. Recorded in training only.
     private var argmax: [Int32] = []
     private let inputGradient = Tensor()
 
@@ -29,8 +29,16 @@ public final class MaxPool2D: Layer {
         let planes = input.shape[0] * inputShape[0]
         let (h, w) = (inputShape[1], inputShape[2]), (oh, ow) = (outputShape[1], outputShape[2])
         output.resize(to: [input.shape[0]] + outputShape)
-        if argmax.count < output.count { argmax = [Int32](repeating: 0, count: output.count) }
         let x = input.data, y = output.data
+        if !context.training && size == 2 && stride == 2 {
+            // Nothing will be routed back, so only the maxima, without the bookkeeping of where
+            // each came from.
+            Parallel.chunks(planes, threads: context.threads) { range, _ in
+                for plane in range { maxima2x2(x + plane * h * w, width: w, into: y + plane * oh * ow) }
+            }
+            return output
+        }
+        if argmax.count < output.count { argmax = [Int32](repeating: 0, count: output.count) }
         argmax.withUnsafeMutableBufferPointer { arg in
             let arg = arg.baseAddress!
             Parallel.chunks(planes, threads: context.threads) { range, _ in
@@ -81,6 +89,17 @@ public final class MaxPool2D: Layer {
                 let lowerWins = Int(unsafeBitCast(lower > upper, to: UInt8.self))
                 out[j] = max(upper, lower)
                 at[j] = Int32(truncatingIfNeeded: base &+ 2 &* j &+ rightUpper &+ lowerWins &* (w &+ rightLower &- rightUpper))
+            }
+        }
+    }
+
+    /// The 2×2, stride-2 maxima alone: the two rows' larger values, then each pair's larger one.
+    private func maxima2x2(_ src: UnsafePointer<Float>, width w: Int, into dst: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (outputShape[1], outputShape[2])
+        for i in 0..<oh {
+            let top = src + 2 * i * w, bottom = top + w, out = dst + i * ow
+            for j in 0..<ow {
+                out[j] = max(max(top[2 &* j], bottom[2 &* j]), max(top[2 &* j &+ 1], bottom[2 &* j &+ 1]))
             }
         }
     }

@@ -28,6 +28,40 @@ final class Conv2DTests: XCTestCase {
         XCTAssertEqual(output.values, windowSums.map { $0 + 0.5 } + windowSums.map { -$0 })
     }
 
+    /// The column matrix writes the padding as it goes; every combination of kernel, stride and
+    /// padding, including kernels that overhang a one-pixel-wide image, must give the direct sum.
+    func testForwardEqualsTheDirectSumForEveryStrideAndPadding() throws {
+        for (k, s, p, h, w) in [(3, 1, 1, 5, 4), (3, 2, 1, 1, 1), (3, 2, 2, 5, 4), (2, 3, 1, 7, 3), (5, 1, 3, 2, 6), (1, 2, 0, 5, 5), (4, 2, 2, 1, 3)] {
+            let channels = 2, filters = 3
+            let conv = try Conv2D(.init(filters: filters, kernelSize: k, stride: s, padding: p, bias: .none), inputShape: [channels, h, w], name: "conv")
+            var random = RandomSource(seed: UInt64(k * 100 + s * 10 + p))
+            conv.initialize(random: &random)
+            let input = GradientCheck.randomTensor([2, channels, h, w], seed: 5)
+            let output = conv.forward(input, context: RunContext(training: false, threads: 2))
+            let (oh, ow) = (conv.outputShape[1], conv.outputShape[2])
+            for n in 0..<2 {
+                for f in 0..<filters {
+                    for y in 0..<oh {
+                        for x in 0..<ow {
+                            var sum: Float = 0
+                            for c in 0..<channels {
+                                for ki in 0..<k {
+                                    for kj in 0..<k {
+                                        let (iy, ix) = (y * s + ki - p, x * s + kj - p)
+                                        guard (0..<h).contains(iy), (0..<w).contains(ix) else { continue }
+                                        sum += conv.weight.value[((f * channels + c) * k + ki) * k + kj] * input[((n * channels + c) * h + iy) * w + ix]
+                                    }
+                                }
+                            }
+                            XCTAssertEqual(output[((n * filters + f) * oh + y) * ow + x], sum, accuracy: 1e-5,
+                                           "k \(k) s \(s) p \(p) on \(h)×\(w): image \(n), filter \(f), (\(y), \(x))")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testUntiedBiasIsAddedPerPosition() throws {
         let conv = try Conv2D(.init(filters: 1, kernelSize: 1, bias: .untied), inputShape: [1, 2, 2], name: "conv")
         conv.weight.value.copy(from: Tensor(shape: [1, 1, 1, 1], values: [2]))

@@ -26,6 +26,15 @@ final class MaxPool2DTests: XCTestCase {
         XCTAssertEqual(pool.forward(input, context: RunContext(training: false, threads: 1)).values, [5, 8])
     }
 
+    /// Inference finds the 2×2 maxima without recording where they were: the same values.
+    func testInferenceAndTrainingPoolTheSameValues() throws {
+        let pool = try MaxPool2D(size: 2, stride: 2, inputShape: [3, 5, 7], name: "pool")
+        let input = GradientCheck.randomTensor([2, 3, 5, 7], seed: 12)
+        let inference = pool.forward(input, context: RunContext(training: false, threads: 2)).values
+        XCTAssertEqual(pool.forward(input, context: RunContext(training: true, threads: 2)).values, inference)
+        XCTAssertEqual(inference[0], [input[0], input[1], input[7], input[8]].max())
+    }
+
     func testGeneralWindowAndBackwardRoutesToArgmax() throws {
         let pool = try MaxPool2D(size: 3, stride: 1, inputShape: [1, 3, 4], name: "pool")
         let input = Tensor(shape: [1, 1, 3, 4], values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0])
