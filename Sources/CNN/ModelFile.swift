@@ -118,6 +118,7 @@ public enum ModelFile {
                 tensor = Tensor(shape: shape)
                 tensors[name] = tensor
             }
+            tensor.populate()
             reader.copyFloats(into: tensor.data, count: values)
             guard (0..<values).allSatisfy({ tensor.data[$0].isFinite }) else { throw fail("has tensor \(name) with values that are not finite numbers") }
         }
