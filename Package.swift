@@ -29,7 +29,10 @@ let package = Package(
             cSettings: [.unsafeFlags(["-Wall", "-Wextra"])],
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]
         ),
-        .target(name: "CNN", dependencies: ["CBLAS", "CZlib"]),
+        // OpenBLAS is linked statically: its shared library's 16,000 symbol relocations and its
+        // libgfortran and libquadmath cost every start of the tool more than a small image's work.
+        .target(name: "CNN", dependencies: ["CBLAS", "CZlib"],
+                linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libopenblas.a"]), .linkedLibrary("pthread")]),
         .target(name: "Datasets", dependencies: ["CNN", "CZlib"]),
         // Optimised in debug builds too: segmenting a photo unoptimised takes 50 times as long,
         // which the test suite's real-photo runs would pay thousands of times.

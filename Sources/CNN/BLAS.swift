@@ -2,7 +2,8 @@ import CBLAS
 
 /// The one door to the BLAS library. Everything heavy in the network is a single-precision
 /// matrix product, and every product goes through `BLAS.gemm`, so replacing OpenBLAS with
-/// another CBLAS (or Accelerate) means changing this file and the `CBLAS` module map only.
+/// another CBLAS (or Accelerate) means changing this file, the `CBLAS` shim and the `CNN`
+/// target's linker setting in `Package.swift` only.
 public enum BLAS {
     /// Row-major `C = alpha · op(A) · op(B) + beta · C`, where `op(A)` is `m×k`, `op(B)` is `k×n`
     /// and `C` is `m×n`. Leading dimensions are those of the matrices as stored.
