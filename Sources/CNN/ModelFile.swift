@@ -45,14 +45,18 @@ public enum ModelFile {
         try AtomicFile.write(out.bytes, to: path)
     }
 
-    public static func read(_ path: String) throws -> Contents {
+    /// What a weight file is read for: everything, or only what classifying needs (the training
+    /// record, 14 KB of the header's JSON and a dozen types to decode, is left out).
+    public enum Purpose: Sendable { case everything, classifying }
+
+    public static func read(_ path: String, purpose: Purpose = .everything) throws -> Contents {
         let file: MappedFile
         do throws(FileProblem) {
             file = try MappedFile(path)
         } catch {
             throw FileProblem(path: path, reason: "cannot be read (\(error.reason))")
         }
-        return try withExtendedLifetime(file) { try decode(file.bytes, path: path) }
+        return try withExtendedLifetime(file) { try decode(file.bytes, path: path, purpose: purpose) }
     }
 
     /// The file's contents, checked before anything is believed: the checksum first (a flipped
@@ -62,7 +66,7 @@ public enum ModelFile {
         try bytes.withUnsafeBytes { try decode($0, path: path) }
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws -> Contents {
+    static func decode(_ bytes: UnsafeRawBufferPointer, path: String, purpose: Purpose = .everything) throws -> Contents {
         func fail(_ reason: String) -> FileProblem { FileProblem(path: path, reason: reason) }
         var reader = ByteReader(bytes)
         guard let fileMagic = reader.bytes(4), fileMagic == magic else { throw fail("not a cnnclassify weight file (wrong magic bytes)") }
@@ -76,7 +80,9 @@ public enum ModelFile {
         guard let headerLength = reader.u32(), let json = reader.bytes(Int(headerLength)) else { throw fail("is truncated") }
         var header: ModelHeader
         do {
-            header = try JSONDecoder().decode(ModelHeader.self, from: Data(json))
+            let decoder = JSONDecoder()
+            decoder.userInfo[ModelHeader.decodesTrainingRecord] = purpose == .everything
+            header = try decoder.decode(ModelHeader.self, from: Data(json))
         } catch {
             throw fail("has an unreadable header (\(error))")
         }

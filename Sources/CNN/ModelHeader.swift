@@ -20,6 +20,23 @@ public struct ModelHeader: Codable, Equatable, Sendable {
         self.calibration = calibration
         self.checkpoint = checkpoint
     }
+
+    enum CodingKeys: String, CodingKey { case architecture, classNames, input, training, calibration, checkpoint }
+
+    /// Set to `false` in a decoder's `userInfo` to leave out the training record, which a model
+    /// used only for classifying never reads (`ModelFile.read(_:purpose:)`).
+    static let decodesTrainingRecord = CodingUserInfoKey(rawValue: "decodesTrainingRecord")!
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        architecture = try container.decode(Architecture.self, forKey: .architecture)
+        classNames = try container.decode([String].self, forKey: .classNames)
+        input = try container.decode(InputConvention.self, forKey: .input)
+        let decodesTraining = decoder.userInfo[Self.decodesTrainingRecord] as? Bool ?? true
+        training = decodesTraining ? try container.decodeIfPresent(TrainingRecord.self, forKey: .training) : nil
+        calibration = try container.decodeIfPresent(Calibration.self, forKey: .calibration)
+        checkpoint = try container.decodeIfPresent(TrainingState.self, forKey: .checkpoint)
+    }
 }
 
 extension ModelHeader {

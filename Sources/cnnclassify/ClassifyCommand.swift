@@ -91,7 +91,7 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         let modelPath = try ModelLocator.resolve(weights.model)
-        let contents = try loadModel(modelPath)
+        let contents = try loadModel(modelPath, purpose: .classifying)
         try pictures.createDirectories()
         var failures = 0
         var standardOutput = OutputBuffer()

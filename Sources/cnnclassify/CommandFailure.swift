@@ -19,9 +19,9 @@ func writeReport(_ bytes: [UInt8], named name: String, in directory: String) thr
 }
 
 /// Loads a weight file, turning its problems into an exit-status-2 failure.
-func loadModel(_ path: String) throws -> ModelFile.Contents {
+func loadModel(_ path: String, purpose: ModelFile.Purpose = .everything) throws -> ModelFile.Contents {
     do {
-        return try ModelFile.read(path)
+        return try ModelFile.read(path, purpose: purpose)
     } catch {
         throw CommandFailure(message: "\(error)")
     }

@@ -5,6 +5,21 @@ import XCTest
 
 /// The model `classify` uses by default, measured on the real test set the way a user would.
 final class ShippedModelTests: XCTestCase {
+    /// `classify` reads the weight file without its training record; everything else it holds
+    /// comes back the same.
+    func testReadingForClassifyingLeavesOutOnlyTheTrainingRecord() throws {
+        let path = (repositoryRoot as NSString).appendingPathComponent("Models/fashion.cnnw")
+        let whole = try ModelFile.read(path), classifying = try ModelFile.read(path, purpose: .classifying)
+        XCTAssertNotNil(whole.header.training)
+        XCTAssertNil(classifying.header.training)
+        var expected = whole.header
+        expected.training = nil
+        XCTAssertEqual(classifying.header, expected)
+        for ((name, a), (_, b)) in zip(whole.network.savedTensors, classifying.network.savedTensors) {
+            XCTAssertEqual(a.values, b.values, name)
+        }
+    }
+
     /// The README's `$ cnnclassify evaluate` example, run as shown: it prints what the README
     /// says, and that is the accuracy the file recorded when it was trained.
     func testShippedModelReachesItsAccuracyOnT10k() throws {
