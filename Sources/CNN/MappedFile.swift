@@ -4,8 +4,9 @@ import Foundation
 ///
 /// The weight file is read this way because `classify` of one image pays for every copy: reading
 /// 3.4 MB into an array zero-fills and copies every page, where a mapping shares the page cache's.
-/// A mapping faults (SIGBUS) if another process truncates the file while it is read; weight
-/// files are only ever replaced by renaming a new file over them, which leaves a mapped one whole.
+/// A mapping faults (SIGBUS) if another process truncates the file while it is mapped, so it is
+/// kept only while the file is decoded (a millisecond), and cnnclassify itself replaces weight
+/// files by renaming a new file over them, which leaves a mapped one whole.
 public final class MappedFile {
     public let bytes: UnsafeRawBufferPointer
 
