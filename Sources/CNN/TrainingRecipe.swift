@@ -1,7 +1,7 @@
 import Foundation
 
 /// What `train` does with an architecture for every option it is not given: the recipe each
-/// network is known by (`fashion`'s is the shipped model's, less the photos mixed in and fifteen
+/// network is known by (`fashion`'s is the shipped model's, less the photos mixed in and twenty
 /// epochs: `Models/train-fashion.sh`). The command's help is written from these, so the two agree.
 public struct TrainingRecipe: Sendable {
     public var epochs: Int

@@ -32,9 +32,10 @@ final class ShippedModelTests: XCTestCase {
             let line = try XCTUnwrap(result.stdout.split(separator: "\n").first { $0.hasPrefix(prefix) }, prefix)
             return try XCTUnwrap(Double(line.dropFirst(prefix.count).prefix { $0 != end }.filter { $0 != "," }), String(line))
         }
-        let accuracy = try figure(after: "accuracy: ", upTo: "%") / 100
-        // 93.27%: a drop means preprocessing, loading or inference broke.
-        XCTAssertGreaterThanOrEqual(accuracy, 0.9327)
+        let printedPercent = try figure(after: "accuracy: ", upTo: "%")
+        // 93.82%: a drop means preprocessing, loading or inference broke.
+        XCTAssertGreaterThanOrEqual(printedPercent, 93.82)
+        let accuracy = printedPercent / 100
 
         // The file says how it was made, and the accuracy it recorded is the one measured now.
         let header = try ModelFile.read((repositoryRoot as NSString).appendingPathComponent("Models/fashion.cnnw")).header
@@ -43,7 +44,7 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertEqual(training.configuration.seed, 1)
         // Fashion-MNIST's four files and the prepared photos' two, which are recorded with their count.
         XCTAssertEqual(training.dataChecksums.count, 6)
-        XCTAssertEqual(training.mixedIn, [TrainingRecord.MixedInRecord(prefix: "data/photos-train", share: 0.2, images: 761)])
+        XCTAssertEqual(training.mixedIn, [TrainingRecord.MixedInRecord(prefix: "data/photos-train", share: 0.1, images: 761)])
         XCTAssertEqual(try XCTUnwrap(training.testAccuracy), accuracy, accuracy: 1e-6)
         XCTAssertEqual(training.history?.count, training.configuration.epochs)
         let calibration = try XCTUnwrap(header.calibration)
@@ -51,13 +52,13 @@ final class ShippedModelTests: XCTestCase {
         // error, which it may raise a little there (0.40% → 0.75% for the model before).
         XCTAssertLessThanOrEqual(try XCTUnwrap(calibration.validationErrorAfter), try XCTUnwrap(calibration.validationErrorBefore) + 0.005)
         // On t10k, which the temperature was not fitted on, it must not make the probabilities
-        // worse calibrated. Crops keep the flag training fits, which doubts 2.27% of t10k (227
+        // worse calibrated. Crops keep the flag training fits, which doubts 1.98% of t10k (198
         // images); photos have rules of their own, fitted on the validation photos.
         let errors = try XCTUnwrap(result.stdout.split(separator: "\n").first { $0.hasPrefix("calibration: ") })
             .split(separator: " ").filter { $0.hasSuffix("%") }.compactMap { Double($0.dropLast()) }
         XCTAssertEqual(errors.count, 2, "\(errors)")
         XCTAssertLessThanOrEqual(errors.last ?? 1, errors.first ?? 0)
-        XCTAssertLessThanOrEqual(try figure(after: "low confidence: ", upTo: " "), 227)
+        XCTAssertLessThanOrEqual(try figure(after: "low confidence: ", upTo: " "), 198)
         XCTAssertNotNil(calibration.photoRules)
         XCTAssertNotNil(calibration.photoFlags)
     }
@@ -79,9 +80,9 @@ final class ShippedModelTests: XCTestCase {
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let figures = try XCTUnwrap(report["evaluation"] as? [String: Any])
         XCTAssertEqual(figures["photosWithClass"] as? Int, 1310)
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["accuracy"] as? Double), 0.8534)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["accuracy"] as? Double), 0.8374)
         XCTAssertEqual(figures["photosWithoutClass"] as? Int, 219)
-        XCTAssertLessThanOrEqual(try XCTUnwrap(figures["confidentlyWrong"] as? Int), 39)
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["flaggedWithoutClass"] as? Int), 216)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(figures["confidentlyWrong"] as? Int), 45)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(figures["flaggedWithoutClass"] as? Int), 215)
     }
 }
