@@ -43,7 +43,7 @@ public final class Conv2D: Layer {
     private let columns = Tensor()
     /// Per-thread im2col (inference) or column-gradient (backward) space: `[threads, C·K·K, OH·OW]`.
     private let scratch = Tensor()
-    /// Per-thread zero-padded image gradient (backward): `[threads, C, H + 2p, W + 2p]`.
+    /// Per-thread zero-padded image (forward) or image gradient (backward): `[threads, C, H + 2p, W + 2p]`.
     private let paddedImages = Tensor()
     /// Per-thread partial weight and bias gradients for threads after the first.
     private let partialGradients = Tensor()
@@ -108,15 +108,17 @@ public final class Conv2D: Layer {
         } else {
             scratch.resize(to: [chunks, patchSize, positions])
         }
-        let x = input.data, y = output.data, w = weight.value.data
+        paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
+        let x = input.data, y = output.data, w = weight.value.data, paddedData = paddedImages.data
         let imageSize = channels * height * width, columnSize = patchSize * positions
+        let paddedSize = channels * paddedHeight * paddedWidth
         let cols = context.training ? columns.data : scratch.data
         let biasValues = bias?.value.data
         let untied = configuration.bias == .untied
         Parallel.chunks(batch, threads: context.threads) { range, chunk in
             for n in range {
                 let col = context.training ? cols + n * columnSize : cols + chunk * columnSize
-                im2col(x + n * imageSize, into: col)
+                im2col(x + n * imageSize, into: col, padded: paddedData + chunk * paddedSize)
                 let out = y + n * filters * positions
                 // Starting from the bias and accumulating (beta 1) spares sgemm a pass that
                 // zeroes the output, and a pass adding the bias.
@@ -135,40 +137,31 @@ public final class Conv2D: Layer {
     }
 
     /// Lays out every K×K patch of one image as a column: `[C, H, W]` → `[C·K·K, OH·OW]`.
-    /// Padding is written as it is met, not copied in first: each row of the column matrix is
-    /// zeros where the kernel row hangs over the left or right border (or the whole row, above or
-    /// below the image) and one plain copy in between, so the border costs a test per row, not
-    /// per entry, and the image is not first copied into a padded frame.
-    private func im2col(_ image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
-        let k = configuration.kernelSize, s = configuration.stride, p = configuration.padding
-        var dst = col
-        for c in 0..<channels {
-            let plane = image + c * height * width
-            for ki in 0..<k {
-                for kj in 0..<k {
-                    // Output columns whose pixel lies inside: 0 ≤ ow·s + kj − p < width.
-                    let first = min(outWidth, max(0, (p - kj + s - 1) / s))
-                    let last = width - 1 + p - kj
-                    let end = last < 0 ? first : max(first, min(outWidth, last / s + 1))
-                    for oh in 0..<outHeight {
-                        let ih = oh * s + ki - p
-                        if ih < 0 || ih >= height {
-                            dst.update(repeating: 0, count: outWidth)
-                        } else {
-                            let src = plane + ih * width + kj - p
-                            for ow in 0..<first { dst[ow] = 0 }
-                            if s == 1 {
-                                for ow in first..<end { dst[ow] = src[ow] }
-                            } else {
-                                for ow in first..<end { dst[ow] = src[ow &* s] }
-                            }
-                            for ow in end..<outWidth { dst[ow] = 0 }
-                        }
-                        dst += outWidth
-                    }
-                }
+    /// Reading from a zero-padded copy of the image makes every row of the column matrix one
+    /// plain copy, with no tests for the border in the loop.
+    private func im2col(_ image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
+        let source = pad(image, into: padded)
+        let s = configuration.stride, count = outWidth
+        forEachPatchRow { columnRow, paddedOffset in
+            let dst = col + columnRow, src = source + paddedOffset
+            if s == 1 {
+                for ow in 0..<count { dst[ow] = src[ow] }
+            } else {
+                for ow in 0..<count { dst[ow] = src[ow &* s] }
             }
         }
+    }
+
+    /// The image inside a border of `padding` zeros, written to `padded`; the image itself when
+    /// there is no padding.
+    private func pad(_ image: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        let p = configuration.padding
+        guard p > 0 else { return image }
+        padded.update(repeating: 0, count: channels * paddedHeight * paddedWidth)
+        forEachImageRow { imageRow, paddedRow in
+            for w in 0..<width { padded[paddedRow + w] = image[imageRow + w] }
+        }
+        return UnsafePointer(padded)
     }
 
     /// Calls `body` with the offset of each image row (channel by channel) in the image and in
