@@ -20,7 +20,6 @@ struct Classify: ParsableCommand {
     @Flag(name: [.customShort("0"), .customLong("null")], help: "With --files-from: paths are separated by NUL bytes (find -print0).")
     var nulSeparated = false
 
-
     @OptionGroup var sharding: ShardOptions
 
     @Option(help: "Output: text, tsv, csv or json (one JSON object per line).")
@@ -56,14 +55,12 @@ struct Classify: ParsableCommand {
     @Option(help: "fashion (trim, fit the longest edge, centre) or none (just resize to 28×28).")
     var preprocess: Preprocessor.Mode = .fashion
 
-
     @OptionGroup var pictures: PictureOptions
 
     @OptionGroup var threading: ThreadOptions
 
     @Option(help: "Images per forward pass.")
     var batchSize: Int = 256
-
 
     func validate() throws {
         if inputs.isEmpty && filesFrom == nil {
@@ -79,16 +76,6 @@ struct Classify: ParsableCommand {
         }
     }
 
-    /// How many inputs there will be, when that is known before the walk: files only, no folder
-    /// or list, nothing skipped by --resume, and a share known beforehand.
-    private func knownTotal() -> Int? {
-        var isDirectory: ObjCBool = false
-        guard !resume, filesFrom == nil,
-              !inputs.contains(where: { FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue })
-        else { return nil }
-        return sharding.share(of: inputs.count)
-    }
-
     func run() throws {
         let modelPath = try ModelLocator.resolve(weights.model)
         let contents = try loadModel(modelPath, purpose: .classifying)
@@ -102,30 +89,17 @@ struct Classify: ParsableCommand {
             progressLine.clear()
             printError("\(PredictionFormatter.escaped(path)): \(reason)")
         }
-        var listed: PathList?
-        if let filesFrom {
-            do throws(FileProblem) {
-                listed = try PathList(filesFrom, nulSeparated: nulSeparated, problem: reportProblem)
-            } catch {
-                throw CommandFailure(message: "\(error.path): cannot read the list of paths (\(error.reason))")
-            }
-        }
-        // Classified while the tree is walked; listed paths are files, as with tar -T.
-        let walk = InputWalk(inputs, listed: listed.map { AnyIterator($0) }, problem: reportProblem)
-        var all = AnySequence(walk)
-        if let shard = try sharding.selected() { all = AnySequence(shard.select(walk)) }
+        var all = try inputSequence(problem: reportProblem)
 
         let pipeline = ClassificationPipeline(network: try contents.network.foldingBatchNormalisation(), header: contents.header)
         pipeline.decoder.maxPixels = maxPixels
         pipeline.maxBytes = maxBytes
-        pipeline.preprocessor = Preprocessor(mode: preprocess,
-                                             polarity: invert)
+        pipeline.preprocessor = Preprocessor(mode: preprocess, polarity: invert)
         pipeline.threads = threading.threads
         pipeline.batchSize = batchSize
         pictures.ask(pipeline)
-        let formatter = PredictionFormatter(format: format,
-                                            classNames: contents.header.classNames,
-                                            top: self.all ? contents.header.classNames.count : top)
+        let classNames = contents.header.classNames
+        let formatter = PredictionFormatter(format: format, classNames: classNames, top: self.all ? classNames.count : top)
         let results: ResultFile?
         do throws(FileProblem) {
             results = try output.map { path throws(FileProblem) in try ResultFile(path: path, formatter: formatter, resuming: resume) }
