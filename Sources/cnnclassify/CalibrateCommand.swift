@@ -88,7 +88,7 @@ struct Calibrate: ParsableCommand {
             throw CommandFailure(message: "\(error)")
         }
         for (name, figures, rules) in [("before", refit.before, calibration), ("after", refit.figures, refit.calibration)] {
-            print("\(name): crops flagged when \(flagRule(rules.cropRules)), photos when \(flagRule(rules.rules(photo: true))); "
+            print("\(name): crops flagged when \(rules.cropRules.text), photos when \(rules.rules(photo: true).text); "
                   + "validation images flagged \(percent(figures.fashionFlagged)), photos confidently wrong "
                   + "\(percent(figures.photosConfidentlyWrong)), photos of no class flagged \(percent(figures.noneFlagged))"
                   + (figures.rightFlagged.map { ", photos answered right flagged \(percent($0))" } ?? ""))

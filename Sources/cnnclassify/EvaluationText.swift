@@ -1,7 +1,7 @@
 import CNN
 import Foundation
 
-// What `evaluate` prints for IDX data, below the model and data lines.
+// What `evaluate`, `calibrate` and `info` print of a model's figures and rules.
 
 extension ClassificationMetrics {
     /// Accuracy with its interval, per-class precision, recall and F1, and the confusion matrix.
@@ -38,5 +38,14 @@ extension CalibrationReport {
             + (flaggedAccuracy.map { ", \(percent($0)) of them right" } ?? "")
             + (unflaggedAccuracy.map { "; \(percent($0)) right among the others" } ?? ""))
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Flagging rules in words: "top probability < 0.50 or energy > -5.800".
+extension Calibration.FlagRules {
+    var text: String {
+        "top probability < \(fixed(Double(minimumConfidence), 2))"
+            + (maximumEnergy.map { " or energy > \(fixed(Double($0), 3))" } ?? "")
+            + (maximumDistance.map { " or feature distance > \(fixed(Double($0), 1))" } ?? "")
     }
 }

@@ -70,10 +70,10 @@ struct Info: ParsableCommand {
                 line += "; expected calibration error on validation \(percent(before)) → \(percent(after))"
             }
             lines.append(line)
-            lines.append("flagged when: \(flagRule(k.cropRules))" + (k.maximumEnergy == nil ? "" : " (energy: the top 1% of validation images)")
+            lines.append("flagged when: \(k.cropRules.text)" + (k.maximumEnergy == nil ? "" : " (energy: the top 1% of validation images)")
                 + (k.photoRules == nil ? "" : ", for crops"))
             if let photoRules = k.photoRules, let photos = k.photoFlags {
-                lines.append("for photos:   \(flagRule(photoRules))"
+                lines.append("for photos:   \(photoRules.text)"
                     + " (fitted on photos: \(percent(photos.photosConfidentlyWrong)) of validation photos confidently wrong, "
                     + "\(percent(photos.noneFlagged)) of those of no class flagged"
                     + (photos.rightFlagged.map { ", \(percent($0)) of those answered right flagged" } ?? "") + ")")
@@ -100,11 +100,4 @@ private extension LayerSpec {
         case .batchNorm2D: "batch norm"
         }
     }
-}
-
-/// Flagging rules in words: "top probability < 0.50 or energy > -5.800".
-func flagRule(_ rules: Calibration.FlagRules) -> String {
-    "top probability < \(fixed(Double(rules.minimumConfidence), 2))"
-        + (rules.maximumEnergy.map { " or energy > \(fixed(Double($0), 3))" } ?? "")
-        + (rules.maximumDistance.map { " or feature distance > \(fixed(Double($0), 1))" } ?? "")
 }
