@@ -149,16 +149,6 @@ public enum ModelFile {
 
     /// Tensors have at most this many dimensions (a convolution's weight has four).
     static let maximumRank = 8
-
-}
-
-extension JSONEncoder {
-    /// Stable key order, so the same model always writes the same bytes and a report the same text.
-    public static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }
 }
 
 /// Little-endian serialisation into a byte array.
