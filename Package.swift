@@ -6,8 +6,9 @@ import PackageDescription
 // install: loading them as shared libraries costs each start of the tool 5–9 ms, more than one
 // image's work. Every Swift module compiles against the static runtime's modules, which is what
 // makes the link pull in what Foundation needs.
-let staticRuntime: [SwiftSetting] = [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
-let staticRuntimeLink: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
+let staticRuntimeCondition = BuildSettingCondition.when(platforms: [.linux], configuration: .release)
+let staticRuntime: [SwiftSetting] = [.unsafeFlags(["-static-stdlib"], staticRuntimeCondition)]
+let staticRuntimeLink: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"], staticRuntimeCondition)]
 
 let package = Package(
     name: "cnnclassify",

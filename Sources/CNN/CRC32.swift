@@ -4,10 +4,7 @@ import CZlib
 /// the model was trained on is recorded.
 public enum CRC32 {
     public static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-        let value = bytes.withContiguousStorageIfAvailable { buffer in
-            CZlib.crc32(0, buffer.baseAddress, uInt(buffer.count))
-        } ?? Array(bytes).withUnsafeBufferPointer { CZlib.crc32(0, $0.baseAddress, uInt($0.count)) }
-        return UInt32(value)
+        bytes.withContiguousStorageIfAvailable { checksum(UnsafeRawBufferPointer($0)) } ?? Array(bytes).withUnsafeBytes { checksum($0) }
     }
 
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {

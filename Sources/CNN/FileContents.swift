@@ -86,9 +86,9 @@ public enum FileContents {
         }
     }
 
-    private static func tooLarge(_ limit: Int) -> String { "holds more than the \(limit)-byte limit" }
+    static func tooLarge(_ limit: Int) -> String { "holds more than the \(limit)-byte limit" }
 
-    private static func problem(_ path: String, _ code: Int32) -> FileProblem {
+    static func problem(_ path: String, _ code: Int32) -> FileProblem {
         FileProblem(path: path, reason: code == ENOENT ? "no such file" : String(cString: strerror(code)).lowercased())
     }
 

@@ -13,13 +13,13 @@ public final class MappedFile {
     public init(_ path: String, limit: Int = FileContents.defaultLimit) throws(FileProblem) {
         let (fd, size) = try FileContents.openRegularFile(path)
         defer { close(fd) }
-        guard size <= limit else { throw FileProblem(path: path, reason: "holds more than the \(limit)-byte limit") }
+        guard size <= limit else { throw FileProblem(path: path, reason: FileContents.tooLarge(limit)) }
         guard size > 0 else {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
         guard let start = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), start != MAP_FAILED else {
-            throw FileProblem(path: path, reason: String(cString: strerror(errno)).lowercased())
+            throw FileContents.problem(path, errno)
         }
         bytes = UnsafeRawBufferPointer(start: start, count: size)
     }

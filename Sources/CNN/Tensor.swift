@@ -38,15 +38,14 @@ public final class Tensor {
     /// An empty tensor to be sized later with `resize(to:)`.
     public convenience init() { self.init(shape: [0]) }
 
-    deinit { if storageOwner == nil { free(data) } }
+    deinit { releaseStorage() }
 
     /// Gives the tensor a new shape. Storage is reused when it is large enough; contents are then
     /// whatever was there (callers overwrite or `zero()`), and new storage is zero-filled.
     public func resize(to newShape: [Int]) {
         let newCount = newShape.reduce(1, *)
         if newCount > capacity {
-            if storageOwner == nil { free(data) }
-            storageOwner = nil
+            releaseStorage()
             capacity = newCount
             data = Self.allocateZeroed(capacity)
         }
@@ -82,12 +81,18 @@ public final class Tensor {
     /// Makes this tensor another view of `other`'s values, without copying them: what is written
     /// through either is seen by both, until one is resized beyond its storage.
     public func share(_ other: Tensor) {
-        if storageOwner == nil { free(data) }
+        releaseStorage()
         storageOwner = other.storageOwner ?? other
         data = other.data
         shape = other.shape
         count = other.count
         capacity = other.capacity
+    }
+
+    /// Gives up the storage: freed when it is this tensor's own, let go of when it is shared.
+    private func releaseStorage() {
+        if storageOwner == nil { free(data) }
+        storageOwner = nil
     }
 
     public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
