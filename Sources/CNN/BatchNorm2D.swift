@@ -166,9 +166,9 @@ public final class BatchNorm2D: Layer {
         var sums = SIMD8<Float>(), products = SIMD8<Float>(), i = 0
         let c = SIMD8<Float>(repeating: centre)
         while i + 8 <= count {
-            let v = load(a, i)
+            let v = FloatRun.load8(a + i)
             sums += v
-            products += v * (load(b, i) - c)
+            products += v * (FloatRun.load8(b + i) - c)
             i += 8
         }
         var result = (sums.sum(), products.sum())
@@ -177,10 +177,5 @@ public final class BatchNorm2D: Layer {
             result.1 += a[j] * (b[j] - centre)
         }
         return result
-    }
-
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
-        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
     }
 }

@@ -145,7 +145,7 @@ public final class Conv2D: Layer {
         forEachPatchRow { columnRow, paddedOffset in
             let dst = col + columnRow, src = source + paddedOffset
             if s == 1 {
-                for ow in 0..<count { dst[ow] = src[ow] }
+                FloatRun.copy(src, to: dst, count: count)
             } else {
                 for ow in 0..<count { dst[ow] = src[ow &* s] }
             }
@@ -153,13 +153,20 @@ public final class Conv2D: Layer {
     }
 
     /// The image inside a border of `padding` zeros, written to `padded`; the image itself when
-    /// there is no padding.
+    /// there is no padding. Each float of the frame is written once: the zeros that follow an
+    /// image row (its right border and the next row's left one, or the bottom rows after the
+    /// last) are one run.
     private func pad(_ image: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
         let p = configuration.padding
         guard p > 0 else { return image }
-        padded.update(repeating: 0, count: channels * paddedHeight * paddedWidth)
-        forEachImageRow { imageRow, paddedRow in
-            for w in 0..<width { padded[paddedRow + w] = image[imageRow + w] }
+        for c in 0..<channels {
+            let plane = padded + c * paddedHeight * paddedWidth, source = image + c * height * width
+            plane.update(repeating: 0, count: p * paddedWidth + p)
+            for h in 0..<height {
+                let row = plane + (h + p) * paddedWidth + p
+                FloatRun.copy(source + h * width, to: row, count: width)
+                (row + width).update(repeating: 0, count: h == height - 1 ? p + p * paddedWidth : 2 * p)
+            }
         }
         return UnsafePointer(padded)
     }
@@ -267,14 +274,14 @@ public final class Conv2D: Layer {
         forEachPatchRow { columnRow, paddedOffset in
             let src = col + columnRow, dst = target + paddedOffset
             if s == 1 {
-                for ow in 0..<count { dst[ow] += src[ow] }
+                FloatRun.add(src, to: dst, count: count)
             } else {
                 for ow in 0..<count { dst[ow &* s] += src[ow] }
             }
         }
         guard p > 0 else { return }
         forEachImageRow { imageRow, paddedRow in
-            for w in 0..<width { image[imageRow + w] = padded[paddedRow + w] }
+            FloatRun.copy(padded + paddedRow, to: image + imageRow, count: width)
         }
     }
 }

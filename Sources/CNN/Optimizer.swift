@@ -98,13 +98,13 @@ public final class Adam: Optimizer {
                 // the four pointers might alias. Lane by lane the arithmetic is the scalar loop's.
                 var i = range.lowerBound
                 while i + 8 <= range.upperBound {
-                    let gi = load8(g + i), wi = load8(w + i)
-                    let mi = beta1 * load8(m + i) + (1 - beta1) * gi
-                    let vi = beta2 * load8(v + i) + (1 - beta2) * gi * gi
+                    let gi = FloatRun.load8(g + i), wi = FloatRun.load8(w + i)
+                    let mi = beta1 * FloatRun.load8(m + i) + (1 - beta1) * gi
+                    let vi = beta2 * FloatRun.load8(v + i) + (1 - beta2) * gi * gi
                     let update = (mi / correction1) / ((vi / correction2).squareRoot() + epsilon)
-                    store8(mi, m + i)
-                    store8(vi, v + i)
-                    store8(wi - learningRate * (update + decay * wi), w + i)
+                    FloatRun.store8(mi, m + i)
+                    FloatRun.store8(vi, v + i)
+                    FloatRun.store8(wi - learningRate * (update + decay * wi), w + i)
                     i += 8
                 }
                 for i in i ..< range.upperBound {
@@ -116,14 +116,6 @@ public final class Adam: Optimizer {
             }
         }
     }
-}
-
-@inline(__always) private func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always) private func store8(_ value: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<Float>.self)
 }
 
 /// The state tensor of `parameter` in `store`, created at zero on first use.

@@ -28,10 +28,12 @@ final class Conv2DTests: XCTestCase {
         XCTAssertEqual(output.values, windowSums.map { $0 + 0.5 } + windowSums.map { -$0 })
     }
 
-    /// The column matrix writes the padding as it goes; every combination of kernel, stride and
-    /// padding, including kernels that overhang a one-pixel-wide image, must give the direct sum.
+    /// Every combination of kernel, stride and padding, including kernels that overhang a
+    /// one-pixel-wide image and rows long enough to be copied eight floats at a time, must give
+    /// the direct sum.
     func testForwardEqualsTheDirectSumForEveryStrideAndPadding() throws {
-        for (k, s, p, h, w) in [(3, 1, 1, 5, 4), (3, 2, 1, 1, 1), (3, 2, 2, 5, 4), (2, 3, 1, 7, 3), (5, 1, 3, 2, 6), (1, 2, 0, 5, 5), (4, 2, 2, 1, 3)] {
+        for (k, s, p, h, w) in [(3, 1, 1, 5, 4), (3, 2, 1, 1, 1), (3, 2, 2, 5, 4), (2, 3, 1, 7, 3), (5, 1, 3, 2, 6), (1, 2, 0, 5, 5), (4, 2, 2, 1, 3),
+                                      (3, 1, 1, 3, 13), (3, 1, 2, 2, 16), (2, 1, 0, 3, 19)] {
             let channels = 2, filters = 3
             let conv = try Conv2D(.init(filters: filters, kernelSize: k, stride: s, padding: p, bias: .none), inputShape: [channels, h, w], name: "conv")
             var random = RandomSource(seed: UInt64(k * 100 + s * 10 + p))
@@ -75,6 +77,14 @@ final class Conv2DTests: XCTestCase {
         var random = RandomSource(seed: 3)
         conv.initialize(random: &random)
         GradientCheck.check(conv, input: GradientCheck.randomTensor([3, 2, 5, 5], seed: 4), threads: 2)
+    }
+
+    /// Rows of 13 floats: col2im adds them back eight at a time and then the last eight again.
+    func testGradientsOnRowsLongerThanEight() throws {
+        let conv = try Conv2D(.init(filters: 2, kernelSize: 3, padding: 1), inputShape: [2, 3, 13], name: "conv")
+        var random = RandomSource(seed: 11)
+        conv.initialize(random: &random)
+        GradientCheck.check(conv, input: GradientCheck.randomTensor([2, 2, 3, 13], seed: 12), threads: 2)
     }
 
     func testGradientsUntiedBiasStride() throws {
