@@ -6,6 +6,11 @@
 // itself, so each sgemm call runs on the calling thread.
 void openblas_set_num_threads(int num_threads);
 
+// OpenBLAS (pthreads build): stops and joins the library's worker threads. Exported for its own
+// fork handling, not declared in cblas.h. Started by the library's constructor before main, the
+// workers spin for their first ~0.1 s waiting for work that never comes here.
+int blas_thread_shutdown_(void);
+
 // Flush-to-zero and denormals-are-zero for the calling thread. Late in training, softmax
 // probabilities of very unlikely classes, and the gradients made from them, fall below 1e-38;
 // on x86 every operation touching such a subnormal float takes a slow microcode path, which

@@ -27,9 +27,12 @@ public enum BLAS {
     }
 
     /// The library runs each call on the calling thread: cnnclassify splits the batch over
-    /// threads itself, which keeps results bit-identical for a given thread count.
+    /// threads itself, which keeps results bit-identical for a given thread count. The library's
+    /// own threads, which it started before `main` and which would spin for a tenth of a second
+    /// waiting for work, are stopped.
     public static func useCallingThreadOnly() {
         openblas_set_num_threads(1)
+        _ = blas_thread_shutdown_()
     }
 
     /// Treats subnormal floats as zero on the calling thread (see the `CBLAS` shim for why).
