@@ -1,6 +1,7 @@
 // The shipped network's third convolution (64 → 64 channels, 3×3, padding 1, 14×14) computed two
 // ways on one thread, side by side, for 512 random images: im2col and one sgemm per image (what
-// Conv2D does), and Winograd's F(2×2, 3×3) — each 4×4 input tile transformed, 16 products of
+// Conv2D does for other shapes), and Winograd's F(2×2, 3×3), WinogradConvolution's method, in C
+// — each 4×4 input tile transformed, 16 products of
 // [64 × 64] by [64 × tiles] over a few images at once, each 4×4 result transformed back to a 2×2
 // output tile — which needs 2.25 times fewer multiplications. Prints microseconds per image for
 // each (and Winograd's three parts) and the largest difference between the two outputs.

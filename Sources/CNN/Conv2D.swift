@@ -1,5 +1,8 @@
 /// 2-D cross-correlation over NCHW input, computed as im2col followed by one sgemm per image,
-/// with the images of a batch split over threads.
+/// with the images of a batch split over threads. A 3×3 convolution of stride 1 and padding 1
+/// over 16 or more channels with even sides (the shipped network's second and third) computes
+/// its output and its input gradient by Winograd's method instead (`WinogradConvolution`), and
+/// the weight gradient from the column matrices as before.
 ///
 /// Shapes: input `[C, H, W]`, weight `[F, C, K, K]`, output `[F, OH, OW]` with
 /// `OH = (H + 2·padding − K) / stride + 1`. The bias is tied (one per filter, `[F]`), untied (one
@@ -49,6 +52,10 @@ public final class Conv2D: Layer {
     private let partialGradients = Tensor()
     private let output = Tensor()
     private let inputGradient = Tensor()
+    /// The forward pass, and the input gradient (a convolution of the output gradient with the
+    /// filters turned), by Winograd's method where the shapes allow it.
+    private let winograd: WinogradConvolution?
+    private let turnedWinograd: WinogradConvolution?
 
     public init(_ configuration: Configuration, inputShape: [Int], name: String) throws {
         guard inputShape.count == 3 else { throw ArchitectureError("\(name): a convolution needs [channels, height, width] input, not \(inputShape)") }
@@ -77,6 +84,11 @@ public final class Conv2D: Layer {
         self.configuration = configuration
         self.inputShape = inputShape
         outputShape = [configuration.filters, outHeight, outWidth]
+        let tied = configuration.bias != .untied
+        winograd = tied && WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: channels, outHeight: outHeight, outWidth: outWidth)
+            ? WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth) : nil
+        turnedWinograd = WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: configuration.filters, outHeight: height, outWidth: width)
+            ? WinogradConvolution(channels: configuration.filters, filters: channels, outHeight: height, outWidth: width) : nil
         weight = Parameter(name: "\(name).weight", shape: [configuration.filters, channels, k, k], decays: true)
         switch configuration.bias {
         case .tied: bias = Parameter(name: "\(name).bias", shape: [configuration.filters], decays: false)
@@ -105,10 +117,16 @@ public final class Conv2D: Layer {
         output.resize(to: [batch] + outputShape)
         if context.training {
             columns.resize(to: [batch, patchSize, positions])
-        } else {
+        } else if winograd == nil {
             scratch.resize(to: [chunks, patchSize, positions])
         }
-        paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
+        if context.training || winograd == nil {
+            paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
+        }
+        if let winograd {
+            forward(input, by: winograd, chunks: chunks, training: context.training, threads: context.threads)
+            return output
+        }
         let x = input.data, y = output.data, w = weight.value.data, paddedData = paddedImages.data
         let imageSize = channels * height * width, columnSize = patchSize * positions
         let paddedSize = channels * paddedHeight * paddedWidth
@@ -136,6 +154,28 @@ public final class Conv2D: Layer {
         return output
     }
 
+    /// In training, the column matrices are laid out too: the weight gradient is made from them.
+    private func forward(_ input: Tensor, by winograd: WinogradConvolution, chunks: Int, training: Bool, threads: Int) {
+        let batch = input.shape[0], group = WinogradConvolution.imagesPerProduct
+        winograd.prepare(weight: weight.value.data, threads: chunks)
+        let x = input.data, y = output.data, biasValues = bias?.value.data, cols = columns.data, paddedData = paddedImages.data
+        let imageSize = channels * height * width, outputSize = configuration.filters * positions
+        let columnSize = patchSize * positions, paddedSize = channels * paddedHeight * paddedWidth
+        Parallel.chunks(batch, threads: threads) { range, chunk in
+            for start in stride(from: range.lowerBound, to: range.upperBound, by: group) {
+                let images = start ..< min(start + group, range.upperBound)
+                for n in images {
+                    if training { im2col(x + n * imageSize, into: cols + n * columnSize, padded: paddedData + chunk * paddedSize) }
+                    winograd.transformInput(x + n * imageSize, slot: n - start, thread: chunk)
+                }
+                winograd.multiply(count: images.count, thread: chunk)
+                for n in images {
+                    winograd.transformOutput(slot: n - start, thread: chunk, bias: biasValues, into: y + n * outputSize)
+                }
+            }
+        }
+    }
+
     /// Lays out every K×K patch of one image as a column: `[C, H, W]` → `[C·K·K, OH·OW]`.
     /// Reading from a zero-padded copy of the image makes every row of the column matrix one
     /// plain copy, with no tests for the border in the loop.
@@ -153,14 +193,21 @@ public final class Conv2D: Layer {
     }
 
     /// The image inside a border of `padding` zeros, written to `padded`; the image itself when
-    /// there is no padding. Each float of the frame is written once: the zeros that follow an
-    /// image row (its right border and the next row's left one, or the bottom rows after the
-    /// last) are one run.
+    /// there is no padding.
     private func pad(_ image: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
-        let p = configuration.padding
-        guard p > 0 else { return image }
+        guard configuration.padding > 0 else { return image }
+        Self.pad(image, channels: channels, height: height, width: width, padding: configuration.padding, into: padded)
+        return UnsafePointer(padded)
+    }
+
+    /// Writes `[channels, height, width]` into `padded`, `[channels, height + 2p, width + 2p]`,
+    /// inside a border of `padding` zeros. Each float of the frame is written once: the zeros
+    /// that follow an image row (its right border and the next row's left one, or the bottom rows
+    /// after the last) are one run.
+    static func pad(_ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, padding p: Int, into padded: UnsafeMutablePointer<Float>) {
+        let paddedWidth = width + 2 * p, paddedPlane = (height + 2 * p) * paddedWidth
         for c in 0..<channels {
-            let plane = padded + c * paddedHeight * paddedWidth, source = image + c * height * width
+            let plane = padded + c * paddedPlane, source = image + c * height * width
             plane.update(repeating: 0, count: p * paddedWidth + p)
             for h in 0..<height {
                 let row = plane + (h + p) * paddedWidth + p
@@ -168,7 +215,6 @@ public final class Conv2D: Layer {
                 (row + width).update(repeating: 0, count: h == height - 1 ? p + p * paddedWidth : 2 * p)
             }
         }
-        return UnsafePointer(padded)
     }
 
     /// Calls `body` with the offset of each image row (channel by channel) in the image and in
@@ -212,8 +258,12 @@ public final class Conv2D: Layer {
         let partialSize = weightCount + biasCount
         partialGradients.resize(to: [max(chunks - 1, 1), partialSize])
         if needsInputGradient {
-            scratch.resize(to: [chunks, patchSize, positions])
-            paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
+            if let turnedWinograd {
+                turnedWinograd.prepare(weight: weight.value.data, turned: true, threads: chunks)
+            } else {
+                scratch.resize(to: [chunks, patchSize, positions])
+                paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
+            }
             inputGradient.resize(to: [batch] + inputShape)
         }
         let paddedData = paddedImages.data, paddedSize = channels * paddedHeight * paddedWidth
@@ -228,29 +278,39 @@ public final class Conv2D: Layer {
             let dw = chunk == 0 ? weightGrad : partials + (chunk - 1) * partialSize
             let db = biasGrad == nil ? nil : chunk == 0 ? biasGrad : partials + (chunk - 1) * partialSize + weightCount
             db?.update(repeating: 0, count: biasCount)
-            for n in range {
-                let g = dy + n * filters * positions
-                let col = cols + n * columnSize
-                BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: patchSize, k: positions,
-                          a: g, lda: positions, b: col, ldb: positions, beta: n == range.lowerBound ? 0 : 1, c: dw, ldc: patchSize)
-                if let db {
-                    for f in 0..<filters {
-                        let row = g + f * positions
-                        if untied {
-                            let bRow = db + f * positions
-                            for i in 0..<positions { bRow[i] += row[i] }
-                        } else {
-                            var sum: Float = 0
-                            for i in 0..<positions { sum += row[i] }
-                            db[f] += sum
+            let group = turnedWinograd == nil ? 1 : WinogradConvolution.imagesPerProduct
+            for start in stride(from: range.lowerBound, to: range.upperBound, by: group) {
+                let images = start ..< min(start + group, range.upperBound)
+                for n in images {
+                    let g = dy + n * filters * positions
+                    BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: patchSize, k: positions,
+                              a: g, lda: positions, b: cols + n * columnSize, ldb: positions, beta: n == range.lowerBound ? 0 : 1,
+                              c: dw, ldc: patchSize)
+                    if let db {
+                        for f in 0..<filters {
+                            let row = g + f * positions
+                            if untied {
+                                let bRow = db + f * positions
+                                for i in 0..<positions { bRow[i] += row[i] }
+                            } else {
+                                var sum: Float = 0
+                                for i in 0..<positions { sum += row[i] }
+                                db[f] += sum
+                            }
                         }
                     }
                 }
                 guard needsInputGradient else { continue }
-                let dcol = scratchData + chunk * columnSize
-                BLAS.gemm(transposeA: true, transposeB: false, m: patchSize, n: positions, k: filters,
-                          a: w, lda: patchSize, b: g, ldb: positions, beta: 0, c: dcol, ldc: positions)
-                col2im(dcol, into: dx + n * imageSize, padded: paddedData + chunk * paddedSize)
+                if let turnedWinograd {
+                    for n in images { turnedWinograd.transformInput(dy + n * filters * positions, slot: n - start, thread: chunk) }
+                    turnedWinograd.multiply(count: images.count, thread: chunk)
+                    for n in images { turnedWinograd.transformOutput(slot: n - start, thread: chunk, bias: nil, into: dx + n * imageSize) }
+                } else {
+                    let dcol = scratchData + chunk * columnSize
+                    BLAS.gemm(transposeA: true, transposeB: false, m: patchSize, n: positions, k: filters,
+                              a: w, lda: patchSize, b: dy + start * filters * positions, ldb: positions, beta: 0, c: dcol, ldc: positions)
+                    col2im(dcol, into: dx + start * imageSize, padded: paddedData + chunk * paddedSize)
+                }
             }
         }
         for chunk in 1..<max(chunks, 1) {

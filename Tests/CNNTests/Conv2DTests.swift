@@ -34,42 +34,55 @@ final class Conv2DTests: XCTestCase {
     func testForwardEqualsTheDirectSumForEveryStrideAndPadding() throws {
         for (k, s, p, h, w) in [(3, 1, 1, 5, 4), (3, 2, 1, 1, 1), (3, 2, 2, 5, 4), (2, 3, 1, 7, 3), (5, 1, 3, 2, 6), (1, 2, 0, 5, 5), (4, 2, 2, 1, 3),
                                       (3, 1, 1, 3, 13), (3, 1, 2, 2, 16), (2, 1, 0, 3, 19)] {
-            let channels = 2, filters = 3
-            let conv = try Conv2D(.init(filters: filters, kernelSize: k, stride: s, padding: p, bias: .none), inputShape: [channels, h, w], name: "conv")
-            var random = RandomSource(seed: UInt64(k * 100 + s * 10 + p))
-            conv.initialize(random: &random)
-            let input = GradientCheck.randomTensor([2, channels, h, w], seed: 5)
-            let output = conv.forward(input, context: RunContext(training: false, threads: 2))
-            let (oh, ow) = (conv.outputShape[1], conv.outputShape[2])
-            for n in 0..<2 {
-                for f in 0..<filters {
-                    for y in 0..<oh {
-                        for x in 0..<ow {
-                            var sum: Float = 0
-                            for c in 0..<channels {
-                                for ki in 0..<k {
-                                    for kj in 0..<k {
-                                        let (iy, ix) = (y * s + ki - p, x * s + kj - p)
-                                        guard (0..<h).contains(iy), (0..<w).contains(ix) else { continue }
-                                        sum += conv.weight.value[((f * channels + c) * k + ki) * k + kj] * input[((n * channels + c) * h + iy) * w + ix]
-                                    }
-                                }
-                            }
-                            XCTAssertEqual(output[((n * filters + f) * oh + y) * ow + x], sum, accuracy: 1e-5,
-                                           "k \(k) s \(s) p \(p) on \(h)×\(w): image \(n), filter \(f), (\(y), \(x))")
-                        }
-                    }
-                }
+            try assertForwardIsTheDirectSum(.init(filters: 3, kernelSize: k, stride: s, padding: p, bias: .none),
+                                            inputShape: [2, h, w], batch: 2, training: false)
+        }
+    }
+
+    /// 3×3 convolutions of stride 1 and padding 1 with 16 or more input channels and even output
+    /// sides are computed by Winograd's method in inference: the direct sum still, to rounding,
+    /// with the tiles of up to four images in a product (seven images on two threads: groups of
+    /// four and of three, then three) and with the bias added; in training by im2col.
+    func testWinogradInferenceEqualsTheDirectSum() throws {
+        for (h, w, bias) in [(6, 10, Conv2D.Bias.tied), (2, 2, .none), (14, 14, .tied), (4, 18, .tied)] {
+            for training in [false, true] {
+                try assertForwardIsTheDirectSum(.init(filters: 5, kernelSize: 3, padding: 1, bias: bias, biasInit: .randn),
+                                                inputShape: [16, h, w], batch: 7, training: training)
             }
         }
     }
 
-    func testUntiedBiasIsAddedPerPosition() throws {
-        let conv = try Conv2D(.init(filters: 1, kernelSize: 1, bias: .untied), inputShape: [1, 2, 2], name: "conv")
-        conv.weight.value.copy(from: Tensor(shape: [1, 1, 1, 1], values: [2]))
-        conv.bias!.value.copy(from: Tensor(shape: [1, 2, 2], values: [10, 20, 30, 40]))
-        let output = conv.forward(Tensor(shape: [1, 1, 2, 2], values: [1, 2, 3, 4]), context: RunContext(training: false, threads: 1))
-        XCTAssertEqual(output.values, [12, 24, 36, 48])
+    private func assertForwardIsTheDirectSum(_ configuration: Conv2D.Configuration, inputShape: [Int], batch: Int, training: Bool,
+                                             file: StaticString = #filePath, line: UInt = #line) throws {
+        let (channels, h, w) = (inputShape[0], inputShape[1], inputShape[2])
+        let (k, s, p, filters) = (configuration.kernelSize, configuration.stride, configuration.padding, configuration.filters)
+        let conv = try Conv2D(configuration, inputShape: inputShape, name: "conv")
+        var random = RandomSource(seed: UInt64(k * 100 + s * 10 + p + h))
+        conv.initialize(random: &random)
+        let input = GradientCheck.randomTensor([batch] + inputShape, seed: 5)
+        let output = conv.forward(input, context: RunContext(training: training, threads: 2))
+        let (oh, ow) = (conv.outputShape[1], conv.outputShape[2])
+        for n in 0..<batch {
+            for f in 0..<filters {
+                for y in 0..<oh {
+                    for x in 0..<ow {
+                        var sum: Float = conv.bias.map { $0.value[f] } ?? 0
+                        for c in 0..<channels {
+                            for ki in 0..<k {
+                                for kj in 0..<k {
+                                    let (iy, ix) = (y * s + ki - p, x * s + kj - p)
+                                    guard (0..<h).contains(iy), (0..<w).contains(ix) else { continue }
+                                    sum += conv.weight.value[((f * channels + c) * k + ki) * k + kj] * input[((n * channels + c) * h + iy) * w + ix]
+                                }
+                            }
+                        }
+                        XCTAssertEqual(output[((n * filters + f) * oh + y) * ow + x], sum, accuracy: 1e-5,
+                                       "k \(k) s \(s) p \(p) on \(channels)×\(h)×\(w), training \(training): image \(n), filter \(f), (\(y), \(x))",
+                                       file: file, line: line)
+                    }
+                }
+            }
+        }
     }
 
     func testGradientsTiedBiasPaddingBatchAndThreads() throws {
@@ -77,6 +90,16 @@ final class Conv2DTests: XCTestCase {
         var random = RandomSource(seed: 3)
         conv.initialize(random: &random)
         GradientCheck.check(conv, input: GradientCheck.randomTensor([3, 2, 5, 5], seed: 4), threads: 2)
+    }
+
+    /// 16 channels in and out, 3×3, padding 1, even sides: the forward pass and the input gradient
+    /// by Winograd's method (three images on two threads: a group of one and one of two), the
+    /// weight gradient from the column matrices.
+    func testGradientsByWinograd() throws {
+        let conv = try Conv2D(.init(filters: 16, kernelSize: 3, padding: 1), inputShape: [16, 2, 4], name: "conv")
+        var random = RandomSource(seed: 13)
+        conv.initialize(random: &random)
+        GradientCheck.check(conv, input: GradientCheck.randomTensor([3, 16, 2, 4], seed: 14), threads: 2)
     }
 
     /// Rows of 13 floats: col2im adds them back eight at a time and then the last eight again.
