@@ -109,9 +109,16 @@ public final class BatchNorm2D: Layer {
                     invStd = 1 / (runVariance[c] + epsilon).squareRoot()
                 }
                 let a = gamma[c] * invStd, b = beta[c] - a * mu
+                let av = SIMD8(repeating: a), bv = SIMD8(repeating: b)
                 for n in 0..<batch {
                     let offset = (n * channels + c) * positions
-                    for i in 0..<positions { y[offset + i] = a * x[offset + i] + b }
+                    let xs = x + offset, ys = y + offset
+                    var i = 0
+                    while i + 8 <= positions {
+                        FloatRun.store8(av * FloatRun.load8(xs + i) + bv, ys + i)
+                        i += 8
+                    }
+                    for j in i..<positions { ys[j] = a * xs[j] + b }
                 }
             }
         }
@@ -144,11 +151,20 @@ public final class BatchNorm2D: Layer {
                 dBeta[c] = sumDy
                 guard needsInputGradient else { continue }
                 let factor = gamma[c] * invStd / count
+                let (muV, invStdV, factorV) = (SIMD8(repeating: mu), SIMD8(repeating: invStd), SIMD8(repeating: factor))
+                let (countV, sumDyV, sumDyXhatV) = (SIMD8(repeating: count), SIMD8(repeating: sumDy), SIMD8(repeating: sumDyXhat))
                 for n in 0..<batch {
                     let offset = (n * channels + c) * positions
-                    for i in 0..<positions {
-                        let xhat = (x[offset + i] - mu) * invStd
-                        dx[offset + i] = factor * (count * dy[offset + i] - sumDy - xhat * sumDyXhat)
+                    let xs = x + offset, dys = dy + offset, dxs = dx + offset
+                    var i = 0
+                    while i + 8 <= positions {
+                        let xhat = (FloatRun.load8(xs + i) - muV) * invStdV
+                        FloatRun.store8(factorV * (countV * FloatRun.load8(dys + i) - sumDyV - xhat * sumDyXhatV), dxs + i)
+                        i += 8
+                    }
+                    for j in i..<positions {
+                        let xhat = (xs[j] - mu) * invStd
+                        dxs[j] = factor * (count * dys[j] - sumDy - xhat * sumDyXhat)
                     }
                 }
             }

@@ -11,7 +11,15 @@ public final class ReLU: Layer {
         output.resize(to: input.shape)
         let x = input.data, y = output.data, size = input.itemSize
         Parallel.chunks(input.shape[0], threads: context.threads) { items, _ in
-            for i in items.lowerBound * size ..< items.upperBound * size { y[i] = max(x[i], 0) }
+            // max(x, 0) is `0 >= x ? 0 : x`, lane by lane: −0 becomes 0, NaN stays.
+            var i = items.lowerBound * size
+            let end = items.upperBound * size, zero = SIMD8<Float>()
+            while i + 8 <= end {
+                let v = FloatRun.load8(x + i)
+                FloatRun.store8(v.replacing(with: zero, where: zero .>= v), y + i)
+                i += 8
+            }
+            for j in i..<end { y[j] = max(x[j], 0) }
         }
         return output
     }
@@ -22,7 +30,13 @@ public final class ReLU: Layer {
         inputGradient.resize(to: outputGradient.shape)
         let dy = outputGradient.data, y = output.data, dx = inputGradient.data, size = outputGradient.itemSize
         Parallel.chunks(outputGradient.shape[0], threads: context.threads) { items, _ in
-            for i in items.lowerBound * size ..< items.upperBound * size { dx[i] = y[i] > 0 ? dy[i] : 0 }
+            var i = items.lowerBound * size
+            let end = items.upperBound * size, zero = SIMD8<Float>()
+            while i + 8 <= end {
+                FloatRun.store8(zero.replacing(with: FloatRun.load8(dy + i), where: FloatRun.load8(y + i) .> zero), dx + i)
+                i += 8
+            }
+            for j in i..<end { dx[j] = y[j] > 0 ? dy[j] : 0 }
         }
         return inputGradient
     }
