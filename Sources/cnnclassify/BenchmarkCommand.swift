@@ -13,8 +13,8 @@ struct Benchmark: ParsableCommand {
             Prints the median of --repeats timed runs of each figure: sgemm (GFLOP/s of \
             a 1024×1024 matrix product on the threads); basic training (images/s, batch \
             64 by default, Adam); fashion training (the shipped network, batch 128, SGD, \
-            \(fashionTrainingImages) images, with its share of what sgemm's rate alone would \
-            give); a seed epoch (5,000 per-sample SGD steps); basic inference (batches of \
+            \(fashionTrainingImages) images, with its share of what sgemm's rate, measured \
+            again before each run, would allow); a seed epoch (5,000 per-sample SGD steps); basic inference (batches of \
             256); classifying a folder of \(folderImages) 28×28 PNGs and the real photos below \
             --photos, reading and decoding included; and the milliseconds from starting \
             `cnnclassify IMAGE` to its exit for a 28×28 PNG and a 12-megapixel JPEG.
@@ -70,17 +70,23 @@ struct Benchmark: ParsableCommand {
         }
         print("basic training (batch \(batchSize)):  \(grouped(Int(SpeedMeasurement.median(basicRates)))) images/s")
 
+        // Forward, the input's gradient and the weights' gradient: three products per layer.
+        // sgemm is measured again right before each run, so that each run's share compares two
+        // figures taken side by side on a machine whose speed drifts.
+        let trainingFLOP = 3 * 2 * Double(try Network(.fashion).multiplyAdds)
         let fashionImages = Self.fashionTrainingImages
-        let fashionRates = try (0..<repeats).map { run in
+        let fashionRuns = try (0..<repeats).map { run in
             let trainer = try makeTrainer(.fashion, images: pool.subset(0..<fashionImages), batchSize: 128, optimizer: .sgd,
                                           learningRate: 0.05, seed: UInt64(run + 1))
-            return Double(fashionImages) / (try SpeedMeasurement.seconds { _ = try trainer.run() })
+            let ceiling = BLAS.measuredRate(threads: threading.threads, repeats: 5) * 1e9 / trainingFLOP
+            let rate = Double(fashionImages) / (try SpeedMeasurement.seconds { _ = try trainer.run() })
+            return (rate: rate, ceiling: ceiling)
         }
-        // Forward, the input's gradient and the weights' gradient: three products per layer.
-        let trainingFLOP = 3 * 2 * Double(try Network(.fashion).multiplyAdds)
-        let ceiling = sgemm * 1e9 / trainingFLOP, fashionRate = SpeedMeasurement.median(fashionRates)
+        let fashionRate = SpeedMeasurement.median(fashionRuns.map(\.rate))
+        let share = SpeedMeasurement.median(fashionRuns.map { $0.rate / $0.ceiling })
+        let ceiling = SpeedMeasurement.median(fashionRuns.map(\.ceiling))
         print("fashion training (batch 128): \(grouped(Int(fashionRate))) images/s, "
-              + "\(Int((100 * fashionRate / ceiling).rounded()))% of the \(grouped(Int(ceiling))) images/s that sgemm alone would give")
+              + "\(Int((100 * share).rounded()))% of what sgemm alone would give (\(grouped(Int(ceiling))) images/s)")
         if let reference = pytorchReference(["--arch", "fashion"]) {
             let rate = reference.rate.map { ", cnnclassify \(fixed(fashionRate / $0, 2))×" } ?? ""
             print("  \(reference.line)\(rate)")
