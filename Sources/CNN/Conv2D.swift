@@ -120,7 +120,7 @@ public final class Conv2D: Layer {
         } else if winograd == nil {
             scratch.resize(to: [chunks, patchSize, positions])
         }
-        if context.training || winograd == nil {
+        if winograd == nil {
             paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
         }
         if let winograd {
@@ -136,7 +136,7 @@ public final class Conv2D: Layer {
         Parallel.chunks(batch, threads: context.threads) { range, chunk in
             for n in range {
                 let col = context.training ? cols + n * columnSize : cols + chunk * columnSize
-                im2col(x + n * imageSize, into: col, padded: paddedData + chunk * paddedSize)
+                im2col(fromPadded: pad(x + n * imageSize, into: paddedData + chunk * paddedSize), into: col)
                 let out = y + n * filters * positions
                 // Starting from the bias and accumulating (beta 1) spares sgemm a pass that
                 // zeroes the output, and a pass adding the bias.
@@ -154,19 +154,20 @@ public final class Conv2D: Layer {
         return output
     }
 
-    /// In training, the column matrices are laid out too: the weight gradient is made from them.
+    /// In training, the column matrices are laid out too, from the padded image the transform
+    /// made: the weight gradient is made from them.
     private func forward(_ input: Tensor, by winograd: WinogradConvolution, chunks: Int, training: Bool, threads: Int) {
         let batch = input.shape[0], group = WinogradConvolution.imagesPerProduct
         winograd.prepare(weight: weight.value.data, threads: chunks)
-        let x = input.data, y = output.data, biasValues = bias?.value.data, cols = columns.data, paddedData = paddedImages.data
+        let x = input.data, y = output.data, biasValues = bias?.value.data, cols = columns.data
         let imageSize = channels * height * width, outputSize = configuration.filters * positions
-        let columnSize = patchSize * positions, paddedSize = channels * paddedHeight * paddedWidth
+        let columnSize = patchSize * positions
         Parallel.chunks(batch, threads: threads) { range, chunk in
             for start in stride(from: range.lowerBound, to: range.upperBound, by: group) {
                 let images = start ..< min(start + group, range.upperBound)
                 for n in images {
-                    if training { im2col(x + n * imageSize, into: cols + n * columnSize, padded: paddedData + chunk * paddedSize) }
                     winograd.transformInput(x + n * imageSize, slot: n - start, thread: chunk)
+                    if training { im2col(fromPadded: winograd.paddedImage(thread: chunk), into: cols + n * columnSize) }
                 }
                 winograd.multiply(count: images.count, thread: chunk)
                 for n in images {
@@ -176,11 +177,10 @@ public final class Conv2D: Layer {
         }
     }
 
-    /// Lays out every K×K patch of one image as a column: `[C, H, W]` → `[C·K·K, OH·OW]`.
-    /// Reading from a zero-padded copy of the image makes every row of the column matrix one
+    /// Lays out every K×K patch of one image as a column: `[C, H, W]` → `[C·K·K, OH·OW]`, from
+    /// the image in its frame of zeros (`pad`), which makes every row of the column matrix one
     /// plain copy, with no tests for the border in the loop.
-    private func im2col(_ image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
-        let source = pad(image, into: padded)
+    private func im2col(fromPadded source: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
         let s = configuration.stride, count = outWidth
         forEachPatchRow { columnRow, paddedOffset in
             let dst = col + columnRow, src = source + paddedOffset
@@ -307,9 +307,11 @@ public final class Conv2D: Layer {
                     for n in images { turnedWinograd.transformOutput(slot: n - start, thread: chunk, bias: nil, into: dx + n * imageSize) }
                 } else {
                     let dcol = scratchData + chunk * columnSize
-                    BLAS.gemm(transposeA: true, transposeB: false, m: patchSize, n: positions, k: filters,
-                              a: w, lda: patchSize, b: dy + start * filters * positions, ldb: positions, beta: 0, c: dcol, ldc: positions)
-                    col2im(dcol, into: dx + start * imageSize, padded: paddedData + chunk * paddedSize)
+                    for n in images {
+                        BLAS.gemm(transposeA: true, transposeB: false, m: patchSize, n: positions, k: filters,
+                                  a: w, lda: patchSize, b: dy + n * filters * positions, ldb: positions, beta: 0, c: dcol, ldc: positions)
+                        col2im(dcol, into: dx + n * imageSize, padded: paddedData + chunk * paddedSize)
+                    }
                 }
             }
         }

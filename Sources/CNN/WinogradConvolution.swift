@@ -116,6 +116,12 @@ final class WinogradConvolution {
         }
     }
 
+    /// The image `transformInput` last transformed on thread `thread`, in its frame of zeros
+    /// (`[C, OH + 2, OW + 2]`), until that thread's next transform.
+    func paddedImage(thread: Int) -> UnsafePointer<Float> {
+        UnsafePointer(paddedImages.data + thread * paddedSize)
+    }
+
     /// The four values `(Bᵀ d) B` of one row of Bᵀ·d for eight tiles, from that row at the
     /// tiles' columns (`here`) and two columns on (`next`).
     @inline(__always)

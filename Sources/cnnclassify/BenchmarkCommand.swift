@@ -14,8 +14,8 @@ struct Benchmark: ParsableCommand {
             a 1024×1024 matrix product on the threads); basic training (images/s, batch \
             64 by default, Adam); fashion training (the shipped network, batch 128, SGD, \
             \(fashionTrainingImages) images, with its share of what sgemm's rate, measured \
-            again before each run, would allow); a seed epoch (5,000 per-sample SGD steps); basic inference (batches of \
-            256); classifying a folder of \(folderImages) 28×28 PNGs and the real photos below \
+            again before each run, would allow); a seed epoch (5,000 per-sample SGD steps); \
+            basic inference (batches of 256); classifying a folder of \(folderImages) 28×28 PNGs and the real photos below \
             --photos, reading and decoding included; and the milliseconds from starting \
             `cnnclassify IMAGE` to its exit for a 28×28 PNG and a 12-megapixel JPEG.
 
