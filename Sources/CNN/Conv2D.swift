@@ -10,6 +10,23 @@
 public final class Conv2D: Layer {
     public enum Bias: String, Codable, Sendable { case tied, untied, none }
 
+    /// What a convolution does to its output at inference in the same sweep, in place of the
+    /// layers after it (`Network.preparedForInference`): ReLU, or 2×2 max-pooling of stride 2
+    /// then ReLU. Each image's output is rectified and pooled while it is still in the cache,
+    /// instead of in two more passes over the whole batch.
+    public enum Epilogue: Sendable {
+        case none, relu, maxPool2x2ThenReLU
+
+        /// How many of the layers after the convolution it does the work of.
+        var layersTakenOver: Int {
+            switch self {
+            case .none: 0
+            case .relu: 1
+            case .maxPool2x2ThenReLU: 2
+            }
+        }
+    }
+
     public struct Configuration: Codable, Equatable, Sendable {
         public var filters: Int
         public var kernelSize: Int
@@ -36,6 +53,8 @@ public final class Conv2D: Layer {
     public let outputShape: [Int]
     public let weight: Parameter
     public let bias: Parameter?
+    /// Set for inference only: a network with an epilogue cannot be trained.
+    public let epilogue: Epilogue
 
     private let channels, height, width, outHeight, outWidth: Int
     /// Input height and width with the padding on both sides.
@@ -46,6 +65,8 @@ public final class Conv2D: Layer {
     private let columns = Tensor()
     /// Per-thread im2col (inference) or column-gradient (backward) space: `[threads, C·K·K, OH·OW]`.
     private let scratch = Tensor()
+    /// Per-thread output before pooling, when the epilogue pools: `[threads, F, OH, OW]`.
+    private let unpooled = Tensor()
     /// Per-thread zero-padded image (forward) or image gradient (backward): `[threads, C, H + 2p, W + 2p]`.
     private let paddedImages = Tensor()
     /// Per-thread partial weight and bias gradients for threads after the first.
@@ -57,7 +78,7 @@ public final class Conv2D: Layer {
     private let winograd: WinogradConvolution?
     private let turnedWinograd: WinogradConvolution?
 
-    public init(_ configuration: Configuration, inputShape: [Int], name: String) throws {
+    public init(_ configuration: Configuration, inputShape: [Int], name: String, epilogue: Epilogue = .none) throws {
         guard inputShape.count == 3 else { throw ArchitectureError("\(name): a convolution needs [channels, height, width] input, not \(inputShape)") }
         let k = configuration.kernelSize, s = configuration.stride, p = configuration.padding
         guard configuration.filters > 0, k > 0, s > 0, p >= 0 else {
@@ -83,7 +104,9 @@ public final class Conv2D: Layer {
         try ArchitectureLimits.parameterCount([configuration.filters, channels, k, k], "\(name): the weight")
         self.configuration = configuration
         self.inputShape = inputShape
-        outputShape = [configuration.filters, outHeight, outWidth]
+        self.epilogue = epilogue
+        outputShape = epilogue == .maxPool2x2ThenReLU
+            ? [configuration.filters, outHeight / 2, outWidth / 2] : [configuration.filters, outHeight, outWidth]
         let tied = configuration.bias != .untied
         winograd = tied && WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: channels, outHeight: outHeight, outWidth: outWidth)
             ? WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth) : nil
@@ -114,6 +137,7 @@ public final class Conv2D: Layer {
         let batch = input.shape[0]
         let filters = configuration.filters
         let chunks = Parallel.chunkCount(batch, threads: context.threads)
+        precondition(!context.training || epilogue == .none, "a convolution with an epilogue runs at inference only")
         output.resize(to: [batch] + outputShape)
         if context.training {
             columns.resize(to: [batch, patchSize, positions])
@@ -122,6 +146,7 @@ public final class Conv2D: Layer {
         }
         if winograd == nil {
             paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
+            if epilogue == .maxPool2x2ThenReLU { unpooled.resize(to: [chunks, filters, outHeight, outWidth]) }
         }
         if let winograd {
             forward(input, by: winograd, chunks: chunks, training: context.training, threads: context.threads)
@@ -133,11 +158,12 @@ public final class Conv2D: Layer {
         let cols = context.training ? columns.data : scratch.data
         let biasValues = bias?.value.data
         let untied = configuration.bias == .untied
+        let outputSize = output.itemSize, unpooledData = epilogue == .maxPool2x2ThenReLU ? unpooled.data : nil
         Parallel.chunks(batch, threads: context.threads) { range, chunk in
             for n in range {
                 let col = context.training ? cols + n * columnSize : cols + chunk * columnSize
                 im2col(fromPadded: pad(x + n * imageSize, into: paddedData + chunk * paddedSize), into: col)
-                let out = y + n * filters * positions
+                let out = unpooledData.map { $0 + chunk * filters * positions } ?? y + n * outputSize
                 // Starting from the bias and accumulating (beta 1) spares sgemm a pass that
                 // zeroes the output, and a pass adding the bias.
                 if let b = biasValues {
@@ -149,9 +175,24 @@ public final class Conv2D: Layer {
                 }
                 BLAS.gemm(transposeA: false, transposeB: false, m: filters, n: positions, k: patchSize,
                           a: w, lda: patchSize, b: col, ldb: positions, beta: biasValues == nil ? 0 : 1, c: out, ldc: positions)
+                applyEpilogue(to: out, into: y + n * outputSize)
             }
         }
         return output
+    }
+
+    /// Rectifies one image's output in place, or pools it into `pooled` and rectifies that.
+    private func applyEpilogue(to out: UnsafeMutablePointer<Float>, into pooled: UnsafeMutablePointer<Float>) {
+        switch epilogue {
+        case .none: break
+        case .relu: ReLU.rectify(out, into: out, count: configuration.filters * positions)
+        case .maxPool2x2ThenReLU:
+            let planeOut = (outHeight / 2) * (outWidth / 2)
+            for f in 0..<configuration.filters {
+                MaxPool2D.maxima2x2(out + f * positions, height: outHeight, width: outWidth, into: pooled + f * planeOut)
+            }
+            ReLU.rectify(pooled, into: pooled, count: configuration.filters * planeOut)
+        }
     }
 
     /// In training, the column matrices are laid out too, from the padded image the transform
@@ -160,7 +201,7 @@ public final class Conv2D: Layer {
         let batch = input.shape[0], group = WinogradConvolution.imagesPerProduct
         winograd.prepare(weight: weight.value.data, threads: chunks)
         let x = input.data, y = output.data, biasValues = bias?.value.data, cols = columns.data
-        let imageSize = channels * height * width, outputSize = configuration.filters * positions
+        let imageSize = channels * height * width, outputSize = output.itemSize
         let columnSize = patchSize * positions
         Parallel.chunks(batch, threads: threads) { range, chunk in
             for start in stride(from: range.lowerBound, to: range.upperBound, by: group) {
@@ -171,7 +212,7 @@ public final class Conv2D: Layer {
                 }
                 winograd.multiply(count: images.count, thread: chunk)
                 for n in images {
-                    winograd.transformOutput(slot: n - start, thread: chunk, bias: biasValues, into: y + n * outputSize)
+                    winograd.transformOutput(slot: n - start, thread: chunk, bias: biasValues, epilogue: epilogue, into: y + n * outputSize)
                 }
             }
         }

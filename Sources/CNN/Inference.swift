@@ -56,13 +56,15 @@ extension Network {
         return (features, logits)
     }
 
-    /// The same function for inference, with each batch normalisation that follows a convolution
-    /// folded into that convolution's weights and bias: one pass over the activations less per
-    /// pair, and the same outputs up to rounding. Networks without such pairs come back as they are.
-    /// The layers it does not fold share this network's weights instead of copying them (copying
-    /// `fashion`'s 3 MB dense layer into fresh pages cost one image's start-up a millisecond or two
-    /// of page faults): changing either network's weights changes both.
-    public func foldingBatchNormalisation() throws -> Network {
+    /// The same function for inference, computed with fewer passes over the activations: each
+    /// batch normalisation that follows a convolution is folded into that convolution's weights
+    /// and bias, and the ReLU, or 2×2 pooling and ReLU, after a convolution become its epilogue
+    /// (`Conv2D.Epilogue`). The same outputs up to the folding's rounding (the epilogues change
+    /// no value). Networks with nothing to fold or fuse come back as they are. The layers it does
+    /// not fold share this network's weights instead of copying them (copying `fashion`'s 3 MB
+    /// dense layer into fresh pages cost one image's start-up a millisecond or two of page
+    /// faults): changing either network's weights changes both.
+    public func preparedForInference() throws -> Network {
         var specs: [LayerSpec] = []
         var index = 0
         while index < architecture.layers.count {
@@ -76,10 +78,11 @@ extension Network {
                 index += 1
             }
         }
-        guard specs.count < architecture.layers.count else { return self }
-        let folded = try Network(Architecture(name: architecture.name, inputShape: architecture.inputShape, layers: specs))
+        let prepared = try Network(Architecture(name: architecture.name, inputShape: architecture.inputShape, layers: specs),
+                                   fusingEpilogues: true)
+        guard prepared.layers.count < layers.count else { return self }
         var source = 0
-        for target in folded.layers {
+        for target in prepared.layers {
             if let conv = layers[source] as? Conv2D, source + 1 < layers.count, let norm = layers[source + 1] as? BatchNorm2D {
                 Self.fold(conv, norm, into: target as! Conv2D)
                 source += 2
@@ -88,8 +91,9 @@ extension Network {
                 for (from, to) in zip(layers[source].buffers, target.buffers) { to.tensor.share(from.tensor) }
                 source += 1
             }
+            if let conv = target as? Conv2D { source += conv.epilogue.layersTakenOver }
         }
-        return folded
+        return prepared
     }
 
     /// `a·(W∗x + b) + c = (a·W)∗x + (a·b + c)`, per output channel.

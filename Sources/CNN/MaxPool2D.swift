@@ -34,7 +34,7 @@ public final class MaxPool2D: Layer {
             // Nothing will be routed back, so only the maxima, without the bookkeeping of where
             // each came from.
             Parallel.chunks(planes, threads: context.threads) { range, _ in
-                for plane in range { maxima2x2(x + plane * h * w, width: w, into: y + plane * oh * ow) }
+                for plane in range { Self.maxima2x2(x + plane * h * w, height: h, width: w, into: y + plane * oh * ow) }
             }
             return output
         }
@@ -93,9 +93,10 @@ public final class MaxPool2D: Layer {
         }
     }
 
-    /// The 2×2, stride-2 maxima alone: the two rows' larger values, then each pair's larger one.
-    private func maxima2x2(_ src: UnsafePointer<Float>, width w: Int, into dst: UnsafeMutablePointer<Float>) {
-        let (oh, ow) = (outputShape[1], outputShape[2])
+    /// The 2×2, stride-2 maxima alone of an `h × w` plane (`h / 2 × w / 2` of them): the two
+    /// rows' larger values, then each pair's larger one.
+    static func maxima2x2(_ src: UnsafePointer<Float>, height h: Int, width w: Int, into dst: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (h / 2, w / 2)
         for i in 0..<oh {
             let top = src + 2 * i * w, bottom = top + w, out = dst + i * ow
             for j in 0..<ow {

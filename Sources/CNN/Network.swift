@@ -5,8 +5,10 @@ public final class Network {
     public let parameters: [Parameter]
 
     /// Builds the layers, checking that each one's shape fits the next. Parameters start at zero;
-    /// call `initialize(seed:)` or load them from a weight file.
-    public init(_ architecture: Architecture) throws {
+    /// call `initialize(seed:)` or load them from a weight file. With `fusingEpilogues` (for
+    /// inference only) a convolution followed by ReLU, or by 2×2 pooling and ReLU, takes those
+    /// layers over as its epilogue.
+    init(_ architecture: Architecture, fusingEpilogues: Bool) throws {
         guard architecture.inputShape.count == 3, architecture.inputShape.allSatisfy({ $0 > 0 }) else {
             throw ArchitectureError("the input shape must be [channels, height, width], not \(architecture.inputShape)")
         }
@@ -15,11 +17,16 @@ public final class Network {
         var shape = architecture.inputShape
         var layers: [any Layer] = []
         var parameterTotal = 0
-        for (index, spec) in Self.poolingBeforeReLU(architecture.layers).enumerated() {
+        let specs = Self.poolingBeforeReLU(architecture.layers)
+        var index = 0
+        while index < specs.count {
             let name = "layer\(index)"
             let layer: any Layer
-            switch spec {
-            case .conv2D(let c): layer = try Conv2D(c, inputShape: shape, name: name)
+            switch specs[index] {
+            case .conv2D(let c):
+                let epilogue = fusingEpilogues ? Self.epilogue(after: index, in: specs) : .none
+                layer = try Conv2D(c, inputShape: shape, name: name, epilogue: epilogue)
+                index += epilogue.layersTakenOver
             case .relu: layer = ReLU(inputShape: shape)
             case .maxPool2D(let size, let stride): layer = try MaxPool2D(size: size, stride: stride, inputShape: shape, name: name)
             case .flatten: layer = Flatten(inputShape: shape)
@@ -27,6 +34,7 @@ public final class Network {
             case .dropout(let rate): layer = try Dropout(rate: rate, inputShape: shape, layerIndex: index, name: name)
             case .batchNorm2D(let b): layer = try BatchNorm2D(b, inputShape: shape, name: name)
             }
+            index += 1
             layers.append(layer)
             shape = layer.outputShape
             parameterTotal += layer.parameters.reduce(0) { $0 + $1.value.count }
@@ -39,6 +47,21 @@ public final class Network {
         }
         self.layers = layers
         parameters = layers.flatMap(\.parameters)
+    }
+
+    /// Builds the layers, checking that each one's shape fits the next. Parameters start at zero;
+    /// call `initialize(seed:)` or load them from a weight file.
+    public convenience init(_ architecture: Architecture) throws {
+        try self.init(architecture, fusingEpilogues: false)
+    }
+
+    /// The epilogue the convolution at `index` of `specs` (in the order the layers run) can take
+    /// over from the layers after it.
+    private static func epilogue(after index: Int, in specs: [LayerSpec]) -> Conv2D.Epilogue {
+        let next = specs.dropFirst(index + 1).prefix(2)
+        if next.first == .relu { return .relu }
+        if next.elementsEqual([.maxPool2D(size: 2, stride: 2), .relu]) { return .maxPool2x2ThenReLU }
+        return .none
     }
 
     /// Everything a weight file stores, by name: the parameters, then the layers' buffers.

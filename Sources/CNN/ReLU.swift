@@ -11,17 +11,26 @@ public final class ReLU: Layer {
         output.resize(to: input.shape)
         let x = input.data, y = output.data, size = input.itemSize
         Parallel.chunks(input.shape[0], threads: context.threads) { items, _ in
-            // max(x, 0) is `0 >= x ? 0 : x`, lane by lane: −0 becomes 0, NaN stays.
-            var i = items.lowerBound * size
-            let end = items.upperBound * size, zero = SIMD8<Float>()
-            while i + 8 <= end {
-                let v = FloatRun.load8(x + i)
-                FloatRun.store8(v.replacing(with: zero, where: zero .>= v), y + i)
-                i += 8
-            }
-            for j in i..<end { y[j] = max(x[j], 0) }
+            Self.rectify(x + items.lowerBound * size, into: y + items.lowerBound * size, count: items.count * size)
         }
         return output
+    }
+
+    /// `y[i] = max(x[i], 0)` for `i < count`; `x` may be `y`.
+    static func rectify(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            FloatRun.store8(rectified(FloatRun.load8(x + i)), y + i)
+            i += 8
+        }
+        for j in i..<count { y[j] = max(x[j], 0) }
+    }
+
+    /// max(v, 0) is `0 >= v ? 0 : v`, lane by lane: −0 becomes 0, NaN stays.
+    @inline(__always)
+    static func rectified(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        let zero = SIMD8<Float>()
+        return v.replacing(with: zero, where: zero .>= v)
     }
 
     /// The derivative is 1 where the output is positive and 0 elsewhere (0 at the kink).

@@ -151,9 +151,16 @@ final class WinogradConvolution {
     }
 
     /// Turns column block `slot` of thread `thread`'s products into one image's output
-    /// (`[F, OH, OW]`), adding `bias` (one per filter) when there is one; eight tiles at a time,
-    /// each vector of two output rows interleaved from the even and odd columns' values.
-    func transformOutput(slot: Int, thread: Int, bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>) {
+    /// (`[F, OH, OW]`), adding `bias` (one per filter) when there is one and applying `epilogue`
+    /// (`[F, OH / 2, OW / 2]` when it pools); eight tiles at a time, each vector of two output
+    /// rows interleaved from the even and odd columns' values.
+    func transformOutput(slot: Int, thread: Int, bias: UnsafePointer<Float>?, epilogue: Conv2D.Epilogue = .none,
+                         into output: UnsafeMutablePointer<Float>) {
+        guard epilogue != .maxPool2x2ThenReLU else {
+            transformOutputPooled(slot: slot, thread: thread, bias: bias, into: output)
+            return
+        }
+        let rectify = epilogue == .relu
         let m = UnsafePointer(products.data + thread * 16 * filters * productWidth)
         let step = filters * productWidth
         var top = SIMD16<Float>(), bottom = SIMD16<Float>()
@@ -167,23 +174,15 @@ final class WinogradConvolution {
                         let p = m + f * productWidth + slot * tiles + ty * tilesX
                         let y0 = output + (f * outHeight + 2 * ty) * outWidth, y1 = y0 + outWidth
                         for k in stride(from: 0, to: tilesX, by: 8) {
-                            // Aᵀ·m: two rows from the four, each of four columns; then each times A.
-                            var upper = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>()), lower = upper
-                            for j in 0..<4 {
-                                let m0 = FloatRun.load8(p + j * step + k), m1 = FloatRun.load8(p + (4 + j) * step + k)
-                                let m2 = FloatRun.load8(p + (8 + j) * step + k), m3 = FloatRun.load8(p + (12 + j) * step + k)
-                                let (u, l) = (m0 + m1 + m2, m1 - m2 - m3)
-                                switch j {
-                                case 0: upper.0 = u; lower.0 = l
-                                case 1: upper.1 = u; lower.1 = l
-                                case 2: upper.2 = u; lower.2 = l
-                                default: upper.3 = u; lower.3 = l
-                                }
+                            let tile = Self.outputTiles(p + k, step: step)
+                            var values = (tile.topEven + b, tile.topOdd + b, tile.bottomEven + b, tile.bottomOdd + b)
+                            if rectify {
+                                values = (ReLU.rectified(values.0), ReLU.rectified(values.1), ReLU.rectified(values.2), ReLU.rectified(values.3))
                             }
-                            topRow.pointee.evenHalf = upper.0 + upper.1 + upper.2 + b
-                            topRow.pointee.oddHalf = upper.1 - upper.2 - upper.3 + b
-                            bottomRow.pointee.evenHalf = lower.0 + lower.1 + lower.2 + b
-                            bottomRow.pointee.oddHalf = lower.1 - lower.2 - lower.3 + b
+                            topRow.pointee.evenHalf = values.0
+                            topRow.pointee.oddHalf = values.1
+                            bottomRow.pointee.evenHalf = values.2
+                            bottomRow.pointee.oddHalf = values.3
                             let count = 2 * min(8, tilesX - k)
                             FloatRun.copy(topFloats, to: y0 + 2 * k, count: count)
                             FloatRun.copy(bottomFloats, to: y1 + 2 * k, count: count)
@@ -192,5 +191,59 @@ final class WinogradConvolution {
                 }
             }
         }
+    }
+
+    /// The same followed by 2×2 max-pooling and ReLU: each tile's 2×2 result is one pooling
+    /// window, so each tile gives one value, the largest of its four (plus the bias) if positive.
+    /// The bias is added after the maximum, which gives the same float as adding it to each of
+    /// the four: rounding a sum is monotonic.
+    private func transformOutputPooled(slot: Int, thread: Int, bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>) {
+        let m = UnsafePointer(products.data + thread * 16 * filters * productWidth)
+        let step = filters * productWidth
+        for f in 0..<filters {
+            let b = SIMD8<Float>(repeating: bias?[f] ?? 0)
+            for ty in 0..<tilesY {
+                let p = m + f * productWidth + slot * tiles + ty * tilesX
+                let y = output + (f * tilesY + ty) * tilesX
+                for k in stride(from: 0, to: tilesX, by: 8) {
+                    let tile = Self.outputTiles(p + k, step: step)
+                    let largest = Self.larger(Self.larger(tile.topEven, tile.bottomEven), Self.larger(tile.topOdd, tile.bottomOdd))
+                    let pooled = ReLU.rectified(largest + b)
+                    if k + 8 <= tilesX {
+                        FloatRun.store8(pooled, y + k)
+                    } else {
+                        withUnsafeBytes(of: pooled) { lanes in
+                            for i in 0..<(tilesX - k) { y[k + i] = lanes.load(fromByteOffset: i * 4, as: Float.self) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The 2×2 results of eight tiles from their 16 products (`p`, rows `step` apart): `Aᵀ·m`,
+    /// two rows from the four, each of four columns; then each times `A`.
+    @inline(__always)
+    private static func outputTiles(_ p: UnsafePointer<Float>, step: Int)
+        -> (topEven: SIMD8<Float>, topOdd: SIMD8<Float>, bottomEven: SIMD8<Float>, bottomOdd: SIMD8<Float>) {
+        var upper = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>()), lower = upper
+        for j in 0..<4 {
+            let m0 = FloatRun.load8(p + j * step), m1 = FloatRun.load8(p + (4 + j) * step)
+            let m2 = FloatRun.load8(p + (8 + j) * step), m3 = FloatRun.load8(p + (12 + j) * step)
+            let (u, l) = (m0 + m1 + m2, m1 - m2 - m3)
+            switch j {
+            case 0: upper.0 = u; lower.0 = l
+            case 1: upper.1 = u; lower.1 = l
+            case 2: upper.2 = u; lower.2 = l
+            default: upper.3 = u; lower.3 = l
+            }
+        }
+        return (upper.0 + upper.1 + upper.2, upper.1 - upper.2 - upper.3, lower.0 + lower.1 + lower.2, lower.1 - lower.2 - lower.3)
+    }
+
+    /// Lane by lane the larger of the two (`b` where `a < b`), as `max` picks it.
+    @inline(__always)
+    private static func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        a.replacing(with: b, where: a .< b)
     }
 }

@@ -114,7 +114,7 @@ struct Benchmark: ParsableCommand {
         let folder = NSTemporaryDirectory() + "cnnclassify-benchmark-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try SpeedMeasurement.writePNGs(images, count: Self.folderImages, to: folder + "/pngs")
-        let network = try model.network.foldingBatchNormalisation()
+        let network = try model.network.preparedForInference()
         /// Images per second classifying every image below `directory`, reading and decoding included.
         func classifyRate(_ directory: String) -> (images: Int, rate: Double) {
             let inputs = InputList.expand([directory]) { _, _ in }

@@ -60,7 +60,7 @@ struct Calibrate: ParsableCommand {
         } catch {
             throw CommandFailure(message: "\(error)")
         }
-        let network = try contents.network.foldingBatchNormalisation()
+        let network = try contents.network.preparedForInference()
         let scale = header.input.scale, classes = network.classCount
         let photoImages = LabeledImages(pixels: prepared.pixels, labels: [UInt8](repeating: 0, count: prepared.count),
                                         height: prepared.height, width: prepared.width)

@@ -91,7 +91,7 @@ struct Classify: ParsableCommand {
         }
         var all = try inputSequence(problem: reportProblem)
 
-        let pipeline = ClassificationPipeline(network: try contents.network.foldingBatchNormalisation(), header: contents.header)
+        let pipeline = ClassificationPipeline(network: try contents.network.preparedForInference(), header: contents.header)
         pipeline.decoder.maxPixels = maxPixels
         pipeline.maxBytes = maxBytes
         pipeline.preprocessor = Preprocessor(mode: preprocess, polarity: invert)

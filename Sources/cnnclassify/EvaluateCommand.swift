@@ -87,7 +87,7 @@ struct Evaluate: ParsableCommand {
             selected = range.range
             all = all.subset(selected)
         }
-        let network = try contents.network.foldingBatchNormalisation()
+        let network = try contents.network.preparedForInference()
         let modelCalibration = contents.header.calibration ?? .uncalibrated
         let logits = network.logits(all, scale: input.scale, threads: threading.threads)
         let labels = all.labels.map(Int.init)

@@ -96,9 +96,11 @@ final class BatchNorm2DTests: XCTestCase {
         for seed: UInt64 in 1...3 {
             _ = network.forward(GradientCheck.randomTensor([8, 1, 28, 28], seed: seed), context: RunContext(training: true, threads: 2))
         }
-        let folded = try network.foldingBatchNormalisation()
+        let folded = try network.preparedForInference()
         XCTAssertFalse(folded.layers.contains { $0 is BatchNorm2D })
-        XCTAssertEqual(folded.layers.count, network.layers.count - network.layers.filter { $0 is BatchNorm2D }.count)
+        // Conv, (pool, ReLU), conv, (ReLU), conv, (pool, ReLU): the epilogues take those over.
+        XCTAssertEqual(folded.layers.compactMap { ($0 as? Conv2D)?.epilogue }, [.maxPool2x2ThenReLU, .relu, .maxPool2x2ThenReLU])
+        XCTAssertEqual(folded.layers.count, network.layers.count - network.layers.filter { $0 is BatchNorm2D }.count - 5)
         XCTAssertTrue(folded.layers.compactMap { $0 as? Conv2D }.allSatisfy { $0.bias != nil })
         let probe = GradientCheck.randomTensor([4, 1, 28, 28], seed: 9)
         let expected = network.forward(probe, context: RunContext(training: false, threads: 2)).values
@@ -111,7 +113,7 @@ final class BatchNorm2DTests: XCTestCase {
             XCTAssertEqual(shared.parameters.map(\.value.data), original.parameters.map(\.value.data))
             XCTAssertEqual(shared.parameters.map(\.value.shape), original.parameters.map(\.value.shape))
         }
-        let basic = try Network(.basic)
-        XCTAssertTrue(try basic.foldingBatchNormalisation() === basic, "nothing to fold")
+        let denseOnly = try Network(Architecture(name: "dense", inputShape: [1, 4, 4], layers: [.flatten, .dense(.init(outputs: 3))]))
+        XCTAssertTrue(try denseOnly.preparedForInference() === denseOnly, "nothing to fold or fuse")
     }
 }

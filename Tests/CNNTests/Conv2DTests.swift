@@ -52,6 +52,33 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    /// A convolution with an epilogue gives exactly what the plain convolution gives through
+    /// the layers it takes over, by Winograd's method (even sides, 16 channels; rows of more than
+    /// eight tiles; one tile) and by im2col (one channel; odd sides, whose last row and column
+    /// pooling drops), on seven images over two threads.
+    func testEpiloguesEqualTheLayersTheyTakeOver() throws {
+        for (channels, h, w) in [(16, 14, 14), (16, 4, 34), (16, 2, 2), (1, 28, 28), (1, 7, 9), (3, 5, 4)] {
+            let configuration = Conv2D.Configuration(filters: 6, kernelSize: 3, padding: 1, biasInit: .randn)
+            let plain = try Conv2D(configuration, inputShape: [channels, h, w], name: "conv")
+            var random = RandomSource(seed: UInt64(h * 100 + w))
+            plain.initialize(random: &random)
+            let input = GradientCheck.randomTensor([7, channels, h, w], seed: UInt64(channels))
+            let context = RunContext(training: false, threads: 2)
+            let convolved = plain.forward(input, context: context)
+            let rectified = ReLU(inputShape: plain.outputShape).forward(convolved, context: context).values
+            let pooled = try MaxPool2D(size: 2, stride: 2, inputShape: plain.outputShape, name: "pool").forward(convolved, context: context)
+            let pooledThenRectified = ReLU(inputShape: Array(pooled.shape.dropFirst())).forward(pooled, context: context).values
+            for (epilogue, expected) in [(Conv2D.Epilogue.relu, rectified), (.maxPool2x2ThenReLU, pooledThenRectified)] {
+                let fused = try Conv2D(configuration, inputShape: [channels, h, w], name: "conv", epilogue: epilogue)
+                fused.weight.value.copy(from: plain.weight.value)
+                fused.bias!.value.copy(from: plain.bias!.value)
+                let output = fused.forward(input, context: context)
+                XCTAssertEqual(Array(output.shape.dropFirst()), fused.outputShape)
+                XCTAssertEqual(output.values, expected, "\(epilogue) on \(channels)×\(h)×\(w)")
+            }
+        }
+    }
+
     private func assertForwardIsTheDirectSum(_ configuration: Conv2D.Configuration, inputShape: [Int], batch: Int, training: Bool,
                                              file: StaticString = #filePath, line: UInt = #line) throws {
         let (channels, h, w) = (inputShape[0], inputShape[1], inputShape[2])
