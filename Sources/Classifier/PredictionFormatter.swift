@@ -31,7 +31,7 @@ public struct PredictionFormatter: Sendable {
         let leading = [name, predicted, Self.decimal(p.probability), String(p.lowConfidence)]
         switch format {
         case .text:
-            let ranked = p.ranking.prefix(top).map { "\(classNames[$0]) \(String(format: "%.4f", p.probabilities[$0]))" }
+            let ranked = p.ranking.prefix(top).map { "\(classNames[$0]) \(FixedDecimal.string(p.probabilities[$0], digits: 4))" }
             return "\(Self.escaped(name)): " + ranked.joined(separator: ", ") + Self.doubt(p)
         case .tsv:
             return (leading.map(tsvField) + probabilities).joined(separator: "\t")
@@ -59,7 +59,7 @@ public struct PredictionFormatter: Sendable {
     }
 
     /// Probabilities to six decimals: enough to tell apart what four would round together.
-    static func decimal(_ value: Float) -> String { String(format: "%.6f", value) }
+    static func decimal(_ value: Float) -> String { FixedDecimal.string(value, digits: 6) }
 
     /// `text` with backslash and every control character written as an escape (`\\`, `\t`,
     /// `\n`, `\r`, `\x1b`, …), so that a file name can neither split a line nor forge one.
@@ -75,6 +75,8 @@ public struct PredictionFormatter: Sendable {
                 continue
             }
             switch scalar {
+            // Printable ASCII, the most of every name, without asking for its category.
+            case " "..."~" where scalar != "\\" && scalar != "\"": out.unicodeScalars.append(scalar)
             case "\\": out += "\\\\"
             case "\"" where json: out += "\\\""
             case "\t": out += "\\t"

@@ -43,4 +43,22 @@ final class PredictionFormatterTests: XCTestCase {
         XCTAssertEqual(object["unusual"] as? Bool, true)
         XCTAssertEqual((object["probabilities"] as? [String: Double])?["Say \"hi\""], 0.1)
     }
+
+    /// The probabilities are written without printf, digit for digit as printf writes them:
+    /// exact ties (1/128 is 7812.5 millionths), values that round up to the next whole, the
+    /// neighbours of decimal halves, and numbers of every size between.
+    func testDecimalsAreWhatPrintfWrites() {
+        var values: [Float] = [0, 1, 0.5, 1.0 / 128, 3.0 / 128, 0.9999995, 0.99999994, 0.0000005, 0.00000049999997,
+                               999_999.9, 999_999.94, 1_000_000, 1e7, -0.0, -0.25, .infinity, -.infinity, .nan,
+                               .leastNonzeroMagnitude, .leastNormalMagnitude, 0.00005, 0.99995]
+        for tie in stride(from: Float(0.0000005), to: 1, by: 0.0137) { values += [tie.nextDown, tie, tie.nextUp] }
+        var generator = SystemRandomNumberGenerator()
+        values += (0..<50_000).map { _ in Float.random(in: 0...1, using: &generator) }
+        values += (0..<5_000).map { _ in Float(bitPattern: UInt32.random(in: 0..<0x4980_0000, using: &generator)) }
+        for value in values {
+            for digits in [4, 6] {
+                XCTAssertEqual(FixedDecimal.string(value, digits: digits), String(format: "%.\(digits)f", value), "\(value.bitPattern)")
+            }
+        }
+    }
 }
