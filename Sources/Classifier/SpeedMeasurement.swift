@@ -49,8 +49,9 @@ public enum SpeedMeasurement {
     }
 
     /// The median milliseconds from starting `executable` with `arguments` to its exit, over
-    /// `repeats` runs, its standard output discarded. posix_spawn and waitpid rather than
-    /// Foundation's Process, whose exit notification adds tens of milliseconds of its own.
+    /// `repeats` runs, its standard output discarded; a run that exits with an error throws.
+    /// posix_spawn and waitpid rather than Foundation's Process, whose exit notification adds
+    /// tens of milliseconds of its own.
     public static func startToExit(_ executable: String, _ arguments: [String], repeats: Int) throws -> Double {
         let runs = try (0..<repeats).map { _ in
             var actions = posix_spawn_file_actions_t()
@@ -66,7 +67,10 @@ public enum SpeedMeasurement {
             }
             var status: Int32 = 0
             waitpid(pid, &status, 0)
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            // A run that failed (an input it could not classify, a signal) timed something else.
+            guard status == 0 else { throw FileProblem(path: executable, reason: "did not succeed (wait status \(status))") }
+            return milliseconds
         }
         return median(runs)
     }

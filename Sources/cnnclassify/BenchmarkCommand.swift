@@ -15,9 +15,11 @@ struct Benchmark: ParsableCommand {
             64 by default, Adam); fashion training (the shipped network, batch 128, SGD, \
             \(fashionTrainingImages) images, with its share of what sgemm's rate, measured \
             again before each run, would allow); a seed epoch (5,000 per-sample SGD steps); \
-            basic inference (batches of 256); classifying a folder of \(folderImages) 28×28 PNGs and the real photos below \
-            --photos, reading and decoding included; and the milliseconds from starting \
-            `cnnclassify IMAGE` to its exit for a 28×28 PNG and a 12-megapixel JPEG.
+            basic inference (batches of 256); classifying a folder of \(folderImages) \
+            28×28 PNGs and the real photos below --photos (images/s of `cnnclassify \
+            --format tsv DIR` from start to exit, its results to /dev/null); and the \
+            milliseconds from starting `cnnclassify IMAGE` to its exit for a 28×28 PNG and \
+            a 12-megapixel JPEG.
 
             The classify figures use the shipped model and files written to a temporary \
             folder. Run from the repository with PyTorch installed (pip install torch numpy \
@@ -110,38 +112,32 @@ struct Benchmark: ParsableCommand {
 
     private func measureClassify(_ images: LabeledImages) throws {
         let modelPath = try ModelLocator.resolve(nil)
-        let model = try loadModel(modelPath)
+        // A model that cannot be used is told here, in its own words, not as a failed run.
+        _ = try loadModel(modelPath)
         let folder = NSTemporaryDirectory() + "cnnclassify-benchmark-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try SpeedMeasurement.writePNGs(images, count: Self.folderImages, to: folder + "/pngs")
-        let network = try model.network.preparedForInference()
-        /// Images per second classifying every image below `directory`, reading and decoding included.
-        func classifyRate(_ directory: String) -> (images: Int, rate: Double) {
-            let inputs = InputList.expand([directory]) { _, _ in }
-            let rates = (0..<repeats).map { _ in
-                let pipeline = ClassificationPipeline(network: network, header: model.header)
-                pipeline.threads = threading.threads
-                var classified = 0
-                let seconds = SpeedMeasurement.seconds {
-                    pipeline.run(inputs) { _, outcome in if case .classified = outcome { classified += 1 } }
-                }
-                return Double(classified) / seconds
-            }
-            return (inputs.count, SpeedMeasurement.median(rates))
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        /// Images per second of `cnnclassify --format tsv DIRECTORY`, start to exit: the walk,
+        /// reading, decoding, the model's loading and the results' writing included.
+        func classifyRate(_ directory: String) throws -> (images: Int, rate: Double) {
+            let count = InputList.expand([directory]) { _, _ in }.count
+            let arguments = ["--model", modelPath, "--threads", String(threading.threads), "--format", "tsv", directory]
+            let milliseconds = try SpeedMeasurement.startToExit(executable, arguments, repeats: repeats)
+            return (count, Double(count) / (milliseconds / 1000))
         }
-        let folderRate = classifyRate(folder + "/pngs").rate
+        let folderRate = try classifyRate(folder + "/pngs").rate
         print("classify folder (\(grouped(Self.folderImages)) PNGs): \(grouped(Int(folderRate))) images/s")
         if let reference = pytorchReference(["--classify", folder + "/pngs"]) {
             print("  \(reference.line)\(reference.rate.map { ", cnnclassify \(fixed(folderRate / $0, 2))×" } ?? "")")
         }
         if FileManager.default.fileExists(atPath: photos) {
-            let real = classifyRate(photos)
+            let real = try classifyRate(photos)
             print("classify real photos (\(grouped(real.images)) in \(photos)): \(grouped(Int(real.rate))) images/s")
         } else {
             print("classify real photos: skipped, \(photos) is not there (--photos DIR)")
         }
 
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         func startToExit(_ file: String) throws -> Double {
             try SpeedMeasurement.startToExit(executable, ["--model", modelPath, file], repeats: max(repeats, 5))
         }

@@ -34,5 +34,6 @@ final class SpeedMeasurementTests: XCTestCase {
         let sleeping = try SpeedMeasurement.startToExit("/bin/sleep", ["0.05"], repeats: 3)
         XCTAssertGreaterThanOrEqual(sleeping, 50)
         XCTAssertThrowsError(try SpeedMeasurement.startToExit("/nonexistent/binary", [], repeats: 1))
+        XCTAssertThrowsError(try SpeedMeasurement.startToExit("/bin/false", [], repeats: 1), "a failed run is no timing")
     }
 }
