@@ -1,8 +1,8 @@
 /// 2-D cross-correlation over NCHW input, computed as im2col followed by one sgemm per image,
 /// with the images of a batch split over threads. A 3×3 convolution of stride 1 and padding 1
 /// over 16 or more channels with even sides (the shipped network's second and third) computes
-/// its output and its input gradient by Winograd's method instead (`WinogradConvolution`), and
-/// the weight gradient from the column matrices as before.
+/// its output, its input gradient and its weight gradient by Winograd's method instead
+/// (`WinogradConvolution`).
 ///
 /// Shapes: input `[C, H, W]`, weight `[F, C, K, K]`, output `[F, OH, OW]` with
 /// `OH = (H + 2·padding − K) / stride + 1`. The bias is tied (one per filter, `[F]`), untied (one
@@ -61,7 +61,7 @@ public final class Conv2D: Layer {
     private let paddedHeight, paddedWidth: Int
     /// Rows of the im2col matrix (`C·K·K`) and its columns (`OH·OW`).
     private let patchSize, positions: Int
-    /// im2col of every image of the last training batch: `[N, C·K·K, OH·OW]`.
+    /// im2col of every image of the last training batch: `[N, C·K·K, OH·OW]` (not by Winograd's method).
     private let columns = Tensor()
     /// Per-thread im2col (inference) or column-gradient (backward) space: `[threads, C·K·K, OH·OW]`.
     private let scratch = Tensor()
@@ -139,12 +139,12 @@ public final class Conv2D: Layer {
         let chunks = Parallel.chunkCount(batch, threads: context.threads)
         precondition(!context.training || epilogue == .none, "a convolution with an epilogue runs at inference only")
         output.resize(to: [batch] + outputShape)
-        if context.training {
-            columns.resize(to: [batch, patchSize, positions])
-        } else if winograd == nil {
-            scratch.resize(to: [chunks, patchSize, positions])
-        }
         if winograd == nil {
+            if context.training {
+                columns.resize(to: [batch, patchSize, positions])
+            } else {
+                scratch.resize(to: [chunks, patchSize, positions])
+            }
             paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
             if epilogue == .maxPool2x2ThenReLU { unpooled.resize(to: [chunks, filters, outHeight, outWidth]) }
         }
@@ -195,22 +195,18 @@ public final class Conv2D: Layer {
         }
     }
 
-    /// In training, the column matrices are laid out too, from the padded image the transform
-    /// made: the weight gradient is made from them.
+    /// In training, each group's transformed inputs are kept for the weight gradient.
     private func forward(_ input: Tensor, by winograd: WinogradConvolution, chunks: Int, training: Bool, threads: Int) {
         let batch = input.shape[0], group = WinogradConvolution.imagesPerProduct
-        winograd.prepare(weight: weight.value.data, threads: chunks)
-        let x = input.data, y = output.data, biasValues = bias?.value.data, cols = columns.data
+        winograd.prepare(weight: weight.value.data, threads: chunks, keepingInputsOf: training ? batch : nil)
+        let x = input.data, y = output.data, biasValues = bias?.value.data
         let imageSize = channels * height * width, outputSize = output.itemSize
-        let columnSize = patchSize * positions
         Parallel.chunks(batch, threads: threads) { range, chunk in
             for start in stride(from: range.lowerBound, to: range.upperBound, by: group) {
                 let images = start ..< min(start + group, range.upperBound)
-                for n in images {
-                    winograd.transformInput(x + n * imageSize, slot: n - start, thread: chunk)
-                    if training { im2col(fromPadded: winograd.paddedImage(thread: chunk), into: cols + n * columnSize) }
-                }
-                winograd.multiply(count: images.count, thread: chunk)
+                let block = training ? WinogradConvolution.block(start: start, chunk: chunk) : chunk
+                for n in images { winograd.transformInput(x + n * imageSize, slot: n - start, thread: chunk, block: block) }
+                winograd.multiply(count: images.count, thread: chunk, block: block)
                 for n in images {
                     winograd.transformOutput(slot: n - start, thread: chunk, bias: biasValues, epilogue: epilogue, into: y + n * outputSize)
                 }
@@ -319,14 +315,24 @@ public final class Conv2D: Layer {
             let dw = chunk == 0 ? weightGrad : partials + (chunk - 1) * partialSize
             let db = biasGrad == nil ? nil : chunk == 0 ? biasGrad : partials + (chunk - 1) * partialSize + weightCount
             db?.update(repeating: 0, count: biasCount)
-            let group = turnedWinograd == nil ? 1 : WinogradConvolution.imagesPerProduct
+            // In the forward pass's groups, whose transformed inputs it kept.
+            let group = winograd == nil && turnedWinograd == nil ? 1 : WinogradConvolution.imagesPerProduct
             for start in stride(from: range.lowerBound, to: range.upperBound, by: group) {
                 let images = start ..< min(start + group, range.upperBound)
+                if let winograd {
+                    for n in images {
+                        winograd.transformOutputGradient(dy + n * filters * positions, end: dy + batch * filters * positions, slot: n - start, thread: chunk)
+                    }
+                    winograd.accumulateFilterGradient(count: images.count, block: WinogradConvolution.block(start: start, chunk: chunk),
+                                                      thread: chunk, first: start == range.lowerBound)
+                }
                 for n in images {
                     let g = dy + n * filters * positions
-                    BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: patchSize, k: positions,
-                              a: g, lda: positions, b: cols + n * columnSize, ldb: positions, beta: n == range.lowerBound ? 0 : 1,
-                              c: dw, ldc: patchSize)
+                    if winograd == nil {
+                        BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: patchSize, k: positions,
+                                  a: g, lda: positions, b: cols + n * columnSize, ldb: positions, beta: n == range.lowerBound ? 0 : 1,
+                                  c: dw, ldc: patchSize)
+                    }
                     if let db {
                         for f in 0..<filters {
                             let row = g + f * positions
@@ -355,6 +361,7 @@ public final class Conv2D: Layer {
                     }
                 }
             }
+            winograd?.filterGradient(thread: chunk, into: dw)
         }
         for chunk in 1..<max(chunks, 1) {
             let partial = partials + (chunk - 1) * partialSize

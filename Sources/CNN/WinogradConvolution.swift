@@ -5,6 +5,11 @@
 /// `Aᵀ m A`: 2.25 times fewer multiplications, the same outputs up to rounding.
 /// `benchmarks/winograd_conv.c` measures it against im2col.
 ///
+/// The weight gradient is made the same way, from what the forward pass transformed: each
+/// filter's 16 numbers get `dU = dM · Vᵀ`, where `dM = A dy Aᵀ` is each output tile's gradient
+/// taken back through `Aᵀ m A`, and the filter `Gᵀ dU G`. The convolution is the same linear
+/// function of the filter whichever way it is computed, so this is its exact gradient, to rounding.
+///
 /// Every loop of the transforms runs along a row of tiles, and the tiles of a few images go into
 /// each product: four was the fastest (larger groups fall out of the cache).
 final class WinogradConvolution {
@@ -25,11 +30,15 @@ final class WinogradConvolution {
     private let paddedSize: Int
     /// `[16, F, C]`, made from the weights at each forward.
     private let transformedFilters: Tensor
-    /// Per thread: `[16, C, productWidth]` and `[16, F, productWidth]`, and the image being
-    /// transformed in its frame of zeros, `[C, OH + 2, OW + 2]`.
+    /// Per block: `[16, C, productWidth]`. A block per thread, or in training one per group of
+    /// images of the batch (`block(start:chunk:)`), kept for the weight gradient.
     private let transformedInputs = Tensor()
+    /// Per thread: `[16, F, productWidth]` (the products, or in backward their gradient), the
+    /// image being transformed in its frame of zeros, `[C, OH + 2, OW + 2]`, and the gradient of
+    /// the transformed filters, `[16, F, C]`.
     private let products = Tensor()
     private let paddedImages = Tensor()
+    private let filterGradients = Tensor()
 
     init(channels: Int, filters: Int, outHeight: Int, outWidth: Int) {
         self.channels = channels
@@ -50,10 +59,14 @@ final class WinogradConvolution {
     /// `turned`, the `[C, F, 3, 3]` weight of the convolution whose input gradient this one
     /// computes (each of its filters turned by half a turn: the gradient of a padding-1 3×3
     /// convolution with respect to its input is such a convolution of the output gradient).
-    func prepare(weight: UnsafePointer<Float>, turned: Bool = false, threads: Int) {
-        transformedInputs.resize(to: [threads, 16, channels, productWidth])
+    /// In training (`keepingInputsOf` the batch size), the transformed inputs of the whole batch
+    /// are kept for `accumulateFilterGradient` after the backward pass of the layers above.
+    func prepare(weight: UnsafePointer<Float>, turned: Bool = false, threads: Int, keepingInputsOf batch: Int? = nil) {
+        let blocks = batch.map { ($0 + Self.imagesPerProduct - 1) / Self.imagesPerProduct + threads } ?? threads
+        transformedInputs.resize(to: [blocks, 16, channels, productWidth])
         products.resize(to: [threads, 16, filters, productWidth])
         paddedImages.resize(to: [threads, paddedSize])
+        if batch != nil { filterGradients.resize(to: [threads, 16, filters, channels]) }
         let u = transformedFilters.data, plane = filters * channels
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 9) { filter in
             let g = filter.baseAddress!
@@ -85,16 +98,22 @@ final class WinogradConvolution {
         }
     }
 
-    /// Transforms the tiles of one image (`[C, OH, OW]`) into column block `slot` of thread
-    /// `thread`'s inputs. Eight tiles of a row at a time: the sixteen columns under them, and the
+    /// The block that keeps, in training, the transformed inputs of the group of images from
+    /// `start` on thread `chunk`. A thread's groups start every `imagesPerProduct` images from its
+    /// first, so no two groups of a batch share a block, and there are fewer than
+    /// `batch / imagesPerProduct + 1 + threads` blocks.
+    static func block(start: Int, chunk: Int) -> Int { start / imagesPerProduct + chunk }
+
+    /// Transforms the tiles of one image (`[C, OH, OW]`) on thread `thread` into column block
+    /// `slot` of block `block` of the inputs (the thread's own by default). Eight tiles of a row at a time: the sixteen columns under them, and the
     /// sixteen from two further on, give each tile's first and last two columns as the even and
     /// odd lanes. A row's last vector may store past the row's last tile, into the next row (or
     /// block) of tiles, which is written after it, or into the eight spare columns; so the slots
     /// of a product must be transformed in order.
-    func transformInput(_ image: UnsafePointer<Float>, slot: Int, thread: Int) {
+    func transformInput(_ image: UnsafePointer<Float>, slot: Int, thread: Int, block: Int? = nil) {
         let paddedBase = paddedImages.data + thread * paddedSize
         Conv2D.pad(image, channels: channels, height: outHeight, width: outWidth, padding: 1, into: paddedBase)
-        let v = transformedInputs.data + thread * 16 * channels * productWidth
+        let v = transformedInputs.data + (block ?? thread) * 16 * channels * productWidth
         let step = channels * productWidth
         for c in 0..<channels {
             let plane = UnsafePointer(paddedBase + c * paddedPlane)
@@ -116,12 +135,6 @@ final class WinogradConvolution {
         }
     }
 
-    /// The image `transformInput` last transformed on thread `thread`, in its frame of zeros
-    /// (`[C, OH + 2, OW + 2]`), until that thread's next transform.
-    func paddedImage(thread: Int) -> UnsafePointer<Float> {
-        UnsafePointer(paddedImages.data + thread * paddedSize)
-    }
-
     /// The four values `(Bᵀ d) B` of one row of Bᵀ·d for eight tiles, from that row at the
     /// tiles' columns (`here`) and two columns on (`next`).
     @inline(__always)
@@ -138,10 +151,20 @@ final class WinogradConvolution {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
     }
 
-    /// The 16 products for the first `count` images of thread `thread`'s inputs.
-    func multiply(count: Int, thread: Int) {
+    /// Sixteen floats from `p`, zeros for those at or after `end`.
+    @inline(__always)
+    private static func load16(_ p: UnsafePointer<Float>, before end: UnsafePointer<Float>) -> SIMD16<Float> {
+        if p + 16 <= end { return load16(p) }
+        var lanes = SIMD16<Float>()
+        for i in 0..<max(0, end - p) { lanes[i] = p[i] }
+        return lanes
+    }
+
+    /// The 16 products on thread `thread` for the first `count` images of block `block` of the
+    /// inputs (the thread's own by default).
+    func multiply(count: Int, thread: Int, block: Int? = nil) {
         let u = transformedFilters.data
-        let v = transformedInputs.data + thread * 16 * channels * productWidth
+        let v = transformedInputs.data + (block ?? thread) * 16 * channels * productWidth
         let m = products.data + thread * 16 * filters * productWidth
         for e in 0..<16 {
             BLAS.gemm(transposeA: false, transposeB: false, m: filters, n: count * tiles, k: channels,
@@ -219,6 +242,80 @@ final class WinogradConvolution {
                 }
             }
         }
+    }
+
+    // MARK: the weight gradient
+
+    /// Takes one image's output gradient (`[F, OH, OW]`) back through the output transform, into
+    /// column block `slot` of thread `thread`'s products: `A·dy·Aᵀ` for each tile, eight tiles of
+    /// a row at a time, in slot order as `transformInput` (a row's last vector may store past it).
+    /// A row's last vector may also load past the row, as far as `end`, the end of what can be
+    /// read: what it finds there goes to the columns past the row's tiles.
+    func transformOutputGradient(_ gradient: UnsafePointer<Float>, end: UnsafePointer<Float>, slot: Int, thread: Int) {
+        let m = products.data + thread * 16 * filters * productWidth
+        let step = filters * productWidth
+        for f in 0..<filters {
+            for ty in 0..<tilesY {
+                let y0 = gradient + (f * outHeight + 2 * ty) * outWidth, y1 = y0 + outWidth
+                let row = m + f * productWidth + slot * tiles + ty * tilesX
+                for k in stride(from: 0, to: tilesX, by: 8) {
+                    let top = Self.load16(y0 + 2 * k, before: end), bottom = Self.load16(y1 + 2 * k, before: end)
+                    let (a, b, c, d) = (top.evenHalf, top.oddHalf, bottom.evenHalf, bottom.oddHalf)
+                    // A·dy, four rows of two; each row times Aᵀ gives four of the 16.
+                    Self.storeGradientRow(a, b, at: row + k, step: step)
+                    Self.storeGradientRow(a + c, b + d, at: row + 4 * step + k, step: step)
+                    Self.storeGradientRow(a - c, b - d, at: row + 8 * step + k, step: step)
+                    Self.storeGradientRow(-c, -d, at: row + 12 * step + k, step: step)
+                }
+            }
+        }
+    }
+
+    /// The four values `(p, q)·Aᵀ` of one row of `A·dy` for eight tiles.
+    @inline(__always)
+    private static func storeGradientRow(_ p: SIMD8<Float>, _ q: SIMD8<Float>, at m: UnsafeMutablePointer<Float>, step: Int) {
+        FloatRun.store8(p, m)
+        FloatRun.store8(p + q, m + step)
+        FloatRun.store8(p - q, m + 2 * step)
+        FloatRun.store8(-q, m + 3 * step)
+    }
+
+    /// Adds, on thread `thread`, the transformed filters' gradient from the first `count` images
+    /// of block `block` of the kept inputs, whose output gradients `transformOutputGradient` has
+    /// just taken back: `dU += dM · Vᵀ` for each of the 16 (or `=`, for the thread's `first`).
+    func accumulateFilterGradient(count: Int, block: Int, thread: Int, first: Bool) {
+        let v = transformedInputs.data + block * 16 * channels * productWidth
+        let m = products.data + thread * 16 * filters * productWidth
+        let du = filterGradients.data + thread * 16 * filters * channels
+        for e in 0..<16 {
+            BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: channels, k: count * tiles,
+                      a: m + e * filters * productWidth, lda: productWidth, b: v + e * channels * productWidth, ldb: productWidth,
+                      beta: first ? 0 : 1, c: du + e * filters * channels, ldc: channels)
+        }
+    }
+
+    /// Writes thread `thread`'s filter gradient, `Gᵀ dU G` for each filter and channel, into
+    /// `weightGradient` (`[F, C, 3, 3]`).
+    func filterGradient(thread: Int, into weightGradient: UnsafeMutablePointer<Float>) {
+        let du = UnsafePointer(filterGradients.data + thread * 16 * filters * channels), plane = filters * channels
+        for f in 0..<filters {
+            for c in 0..<channels {
+                let u = du + f * channels + c
+                // Gᵀ·dU, a column at a time; then each of its rows times G.
+                func column(_ j: Int) -> (Float, Float, Float) { Self.adjointOfG(u[j * plane], u[(4 + j) * plane], u[(8 + j) * plane], u[(12 + j) * plane]) }
+                let (t0, t1, t2, t3) = (column(0), column(1), column(2), column(3))
+                let g = weightGradient + (f * channels + c) * 9
+                (g[0], g[1], g[2]) = Self.adjointOfG(t0.0, t1.0, t2.0, t3.0)
+                (g[3], g[4], g[5]) = Self.adjointOfG(t0.1, t1.1, t2.1, t3.1)
+                (g[6], g[7], g[8]) = Self.adjointOfG(t0.2, t1.2, t2.2, t3.2)
+            }
+        }
+    }
+
+    /// `Gᵀ` times four numbers: the adjoint of `prepare`'s `(a, b, d) ↦ G·(a, b, d)`.
+    @inline(__always)
+    private static func adjointOfG(_ y0: Float, _ y1: Float, _ y2: Float, _ y3: Float) -> (Float, Float, Float) {
+        (y0 + 0.5 * (y1 + y2), 0.5 * (y1 - y2), 0.5 * (y1 + y2) + y3)
     }
 
     /// The 2×2 results of eight tiles from their 16 products (`p`, rows `step` apart): `Aᵀ·m`,

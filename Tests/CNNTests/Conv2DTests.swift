@@ -42,7 +42,7 @@ final class Conv2DTests: XCTestCase {
     /// 3×3 convolutions of stride 1 and padding 1 with 16 or more input channels and even output
     /// sides are computed by Winograd's method in inference: the direct sum still, to rounding,
     /// with the tiles of up to four images in a product (seven images on two threads: groups of
-    /// four and of three, then three) and with the bias added; in training by im2col.
+    /// four and of three, then three) and with the bias added; in training too.
     func testWinogradInferenceEqualsTheDirectSum() throws {
         for (h, w, bias) in [(6, 10, Conv2D.Bias.tied), (2, 2, .none), (14, 14, .tied), (4, 18, .tied)] {
             for training in [false, true] {
@@ -112,6 +112,55 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    /// The weight gradient by Winograd's method is the direct sum `Σ dy · x` over images and
+    /// positions, to rounding, and the same bytes run to run: with groups of images kept across
+    /// the forward pass (ten images on one, two and three threads: threads whose first image is
+    /// not a multiple of four), rows of more than eight tiles, 16 and 24 channels.
+    func testWinogradWeightGradientIsTheDirectSum() throws {
+        for (channels, filters, h, w) in [(16, 16, 4, 18), (24, 8, 6, 6)] {
+            let conv = try Conv2D(.init(filters: filters, kernelSize: 3, padding: 1), inputShape: [channels, h, w], name: "conv")
+            var random = RandomSource(seed: UInt64(channels + h))
+            conv.initialize(random: &random)
+            let batch = 10
+            let input = GradientCheck.randomTensor([batch, channels, h, w], seed: 21)
+            let upstream = GradientCheck.randomTensor([batch, filters, h, w], seed: 22)
+            var expected = [Float](repeating: 0, count: conv.weight.value.count)
+            for f in 0..<filters {
+                for c in 0..<channels {
+                    for ki in 0..<3 {
+                        for kj in 0..<3 {
+                            var sum: Double = 0
+                            for n in 0..<batch {
+                                for y in 0..<h {
+                                    for x in 0..<w {
+                                        let (iy, ix) = (y + ki - 1, x + kj - 1)
+                                        guard (0..<h).contains(iy), (0..<w).contains(ix) else { continue }
+                                        sum += Double(upstream[((n * filters + f) * h + y) * w + x]) * Double(input[((n * channels + c) * h + iy) * w + ix])
+                                    }
+                                }
+                            }
+                            expected[((f * channels + c) * 3 + ki) * 3 + kj] = Float(sum)
+                        }
+                    }
+                }
+            }
+            for threads in [1, 2, 3] {
+                var runs: [[Float]] = []
+                for _ in 0..<2 {
+                    let context = RunContext(training: true, threads: threads)
+                    _ = conv.forward(input, context: context)
+                    _ = conv.backward(upstream, context: context, needsInputGradient: false)
+                    runs.append(conv.weight.gradient.values)
+                }
+                XCTAssertEqual(runs[0], runs[1], "\(channels) channels, \(threads) threads: the same bytes twice")
+                for (i, (actual, wanted)) in zip(runs[0], expected).enumerated() where abs(actual - wanted) > 1e-3 * max(1, abs(wanted)) {
+                    XCTFail("\(channels) channels, \(threads) threads: weight gradient [\(i)] \(actual), direct sum \(wanted)")
+                    break
+                }
+            }
+        }
+    }
+
     func testGradientsTiedBiasPaddingBatchAndThreads() throws {
         let conv = try Conv2D(.init(filters: 3, kernelSize: 3, padding: 1), inputShape: [2, 5, 5], name: "conv")
         var random = RandomSource(seed: 3)
@@ -119,9 +168,9 @@ final class Conv2DTests: XCTestCase {
         GradientCheck.check(conv, input: GradientCheck.randomTensor([3, 2, 5, 5], seed: 4), threads: 2)
     }
 
-    /// 16 channels in and out, 3×3, padding 1, even sides: the forward pass and the input gradient
-    /// by Winograd's method (three images on two threads: a group of one and one of two), the
-    /// weight gradient from the column matrices.
+    /// 16 channels in and out, 3×3, padding 1, even sides: the forward pass, the input gradient
+    /// and the weight gradient by Winograd's method (three images on two threads: a group of one
+    /// and one of two).
     func testGradientsByWinograd() throws {
         let conv = try Conv2D(.init(filters: 16, kernelSize: 3, padding: 1), inputShape: [16, 2, 4], name: "conv")
         var random = RandomSource(seed: 13)
