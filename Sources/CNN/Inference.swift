@@ -87,8 +87,7 @@ extension Network {
                 Self.fold(conv, norm, into: target as! Conv2D)
                 source += 2
             } else {
-                for (from, to) in zip(layers[source].parameters, target.parameters) { to.value.share(from.value) }
-                for (from, to) in zip(layers[source].buffers, target.buffers) { to.tensor.share(from.tensor) }
+                Self.share(layers[source], with: target)
                 source += 1
             }
             if let conv = target as? Conv2D { source += conv.epilogue.layersTakenOver }

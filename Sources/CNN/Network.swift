@@ -3,6 +3,8 @@ public final class Network {
     public let architecture: Architecture
     public let layers: [any Layer]
     public let parameters: [Parameter]
+    /// Whether convolutions took over the layers after them as their epilogue (inference only).
+    private let fusesEpilogues: Bool
 
     /// Builds the layers, checking that each one's shape fits the next. Parameters start at zero;
     /// call `initialize(seed:)` or load them from a weight file. With `fusingEpilogues` (for
@@ -14,6 +16,7 @@ public final class Network {
         }
         try ArchitectureLimits.activations(architecture.inputShape, "the input")
         self.architecture = architecture
+        fusesEpilogues = fusingEpilogues
         var shape = architecture.inputShape
         var layers: [any Layer] = []
         var parameterTotal = 0
@@ -53,6 +56,21 @@ public final class Network {
     /// call `initialize(seed:)` or load them from a weight file.
     public convenience init(_ architecture: Architecture) throws {
         try self.init(architecture, fusingEpilogues: false)
+    }
+
+    /// Another network of the same layers that shares this one's weights and buffers, but has
+    /// activations and scratch space of its own, so that the two can run forward passes on two
+    /// threads at once. Changing either one's weights changes both.
+    public func replica() throws -> Network {
+        let copy = try Network(architecture, fusingEpilogues: fusesEpilogues)
+        for (from, to) in zip(layers, copy.layers) { Self.share(from, with: to) }
+        return copy
+    }
+
+    /// Makes `target`'s parameters and buffers views of those of `source`, a layer of the same kind.
+    static func share(_ source: any Layer, with target: any Layer) {
+        for (from, to) in zip(source.parameters, target.parameters) { to.value.share(from.value) }
+        for (from, to) in zip(source.buffers, target.buffers) { to.tensor.share(from.tensor) }
     }
 
     /// The epilogue the convolution at `index` of `specs` (in the order the layers run) can take

@@ -45,70 +45,151 @@ public final class ClassificationPipeline {
     private var calibration: Calibration { header.calibration ?? .uncalibrated }
 
     /// Classifies `inputs`, calling `report` once per input, in order, taking them from the
-    /// sequence a window at a time (so a folder walk goes on while classifying). Standard input
-    /// is read when first met (once; a second `-` gets nothing). `afterEachWindow` runs when a
+    /// sequence a window at a time (so a folder walk goes on while classifying). Each window is
+    /// read, decoded and run through the network by one thread, with a replica of the network of
+    /// its own, `threads` windows at once: no thread waits at every layer for another's half of a
+    /// window, and the calling thread walks on and reports finished windows while the others
+    /// work. Inputs that do not fill a window per thread are shared out evenly. Standard input is
+    /// read when first met (once; a second `-` gets nothing). `afterEachWindow` runs when a
     /// window's results have all been reported.
-    public func run(_ inputs: some Sequence<ClassifierInput>, report: (Int, Outcome) -> Void, afterEachWindow: () -> Void = {}) {
+    public func run(_ inputs: some Sequence<ClassifierInput>, report: (Int, Outcome) -> Void, afterEachWindow: () -> Void = {}) throws {
+        let workers = max(1, threads)
         var stdinBytes: Result<[UInt8], FileProblem>?
-        let batch = Tensor()
-        let imageSize = side * side
         var remaining = inputs.makeIterator()
-        var start = 0
-        while true {
-            var window: [ClassifierInput] = []
-            while window.count < batchSize, let input = remaining.next() { window.append(input) }
-            guard !window.isEmpty else { return }
-            defer {
+        var ready: [[ClassifierInput]] = [], first = true, exhausted = false
+        /// The next windows to start, taken from the inputs when there are none left to start.
+        func refill() {
+            guard ready.isEmpty, !exhausted else { return }
+            let wanted = first ? workers * batchSize : batchSize
+            var taken: [ClassifierInput] = []
+            while taken.count < wanted {
+                guard let input = remaining.next() else {
+                    exhausted = true
+                    break
+                }
+                taken.append(input)
+            }
+            let size = first && taken.count < wanted ? max(1, (taken.count + workers - 1) / workers) : batchSize
+            first = false
+            ready = stride(from: 0, to: taken.count, by: size).map { Array(taken[$0 ..< min($0 + size, taken.count)]) }
+        }
+        var running: [WindowWork] = [], idle = Array(replicas.indices.reversed()), start = 0
+        func startWhileIdle() throws {
+            while running.count < workers {
+                refill()
+                guard !ready.isEmpty else { return }
+                let window = ready.removeFirst()
+                if stdinBytes == nil && window.contains(where: { $0.source == .standardInput }) {
+                    stdinBytes = Result { () throws(FileProblem) in try FileContents.readStandardInput(limit: maxBytes) }
+                }
+                // The only window there will be (one image, say) runs here, on the pipeline's own
+                // network: a thread and a replica of its own would only add to the wait.
+                if running.isEmpty && ready.isEmpty && exhausted {
+                    let work = WindowWork(inputs: window, start: start, replica: nil, network: (network, batch))
+                    work.outcomes = classify(work, standardInput: stdinBytes)
+                    work.done.signal()
+                    running.append(work)
+                    return
+                }
+                if idle.isEmpty {
+                    replicas.append((try network.replica(), Tensor()))
+                    idle.append(replicas.count - 1)
+                }
+                let replica = idle.removeLast()
+                let work = WindowWork(inputs: window, start: start, replica: replica, network: replicas[replica])
+                let standardInput = stdinBytes
+                running.append(work)
                 start += window.count
-                afterEachWindow()
-            }
-            if stdinBytes == nil && window.contains(where: { $0.source == .standardInput }) {
-                stdinBytes = Result { () throws(FileProblem) in try FileContents.readStandardInput(limit: maxBytes) }
-            }
-            var prepared = [Result<Prepared, ImageError>?](repeating: nil, count: window.count)
-            prepared.withUnsafeMutableBufferPointer { slots in
-                Parallel.chunks(window.count, threads: threads) { range, _ in
-                    for i in range { slots[i] = prepare(window[i], position: start + i, standardInput: stdinBytes) }
+                DispatchQueue.global().async {
+                    work.outcomes = self.classify(work, standardInput: standardInput)
+                    work.done.signal()
                 }
             }
-            let good: [(index: Int, input: Prepared)] = prepared.indices.compactMap {
-                if case .success(let input) = prepared[$0]! { ($0, input) } else { nil }
-            }
-            batch.resize(to: [good.count, header.input.channels, side, side])
-            for (row, input) in good.map(\.input).enumerated() {
-                for p in 0..<imageSize { batch[row * imageSize + p] = Float(input.pixels[p]) * header.input.scale }
-            }
-            var answers: [Calibration.Assessment] = []
-            if !good.isEmpty {
-                let (features, logits) = network.forwardKeepingFeatures(batch, context: RunContext(training: false, threads: threads))
-                let classes = logits.shape[1]
-                let distances = calibration.distances(features.data, rows: good.count)
-                answers = good.map(\.input).enumerated().map { row, input in
-                    calibration.assess(UnsafeBufferPointer(start: logits.data + row * classes, count: classes),
-                                       photo: input.isPhoto, distance: distances?[row])
-                }
-            }
-            var next = 0
-            for (i, input) in window.enumerated() {
-                switch prepared[i]! {
-                case .success(let prepared):
-                    let answer = answers[next]
+        }
+        try startWhileIdle()
+        while !running.isEmpty {
+            let work = running.removeFirst()
+            work.done.wait()
+            if let replica = work.replica { idle.append(replica) }
+            // The next window starts before this one is reported.
+            try startWhileIdle()
+            for (i, input) in work.inputs.enumerated() {
+                let position = work.start + i
+                switch work.outcomes[i] {
+                case .success(let (prepared, answer)):
                     // Nothing left after preprocessing (a blank page, pure noise) is no garment,
                     // whatever the network makes of an empty input; nor is a photo in which
                     // segmentation found no object.
                     let empty = !prepared.pixels.contains { $0 > 0 }
                     let prediction = Prediction(input: input, probabilities: answer.probabilities, uncertain: answer.uncertain,
                                                 unusual: answer.unusual || empty || prepared.segmentationFailed)
-                    if let explainTo, let problem = explain(prepared.pixels, prediction, position: start + i, to: explainTo) {
-                        report(start + i, .failed(input, problem))
+                    if let explainTo, let problem = explain(prepared.pixels, prediction, position: position, to: explainTo) {
+                        report(position, .failed(input, problem))
                     } else {
-                        report(start + i, .classified(prediction))
+                        report(position, .classified(prediction))
                     }
-                    next += 1
                 case .failure(let error):
-                    report(start + i, .failed(input, error.description))
+                    report(position, .failed(input, error.description))
                 }
             }
+            afterEachWindow()
+        }
+    }
+
+    /// One window on its way through a thread: its inputs, where they start in the sequence, the
+    /// network replica it runs on (and its index, to hand it back), and, once `done`, each
+    /// input's network input and assessment.
+    private final class WindowWork: @unchecked Sendable {
+        let inputs: [ClassifierInput]
+        let start: Int
+        let replica: Int?
+        let network: Network
+        let batch: Tensor
+        var outcomes: [Result<(Prepared, Calibration.Assessment), ImageError>] = []
+        let done = DispatchSemaphore(value: 0)
+
+        init(inputs: [ClassifierInput], start: Int, replica: Int?, network: (Network, batch: Tensor)) {
+            self.inputs = inputs
+            self.start = start
+            self.replica = replica
+            (self.network, batch) = network
+        }
+    }
+
+    /// Network replicas, one per window in flight (made when first needed), each with its batch of
+    /// inputs; and the batch of the pipeline's own network.
+    private var replicas: [(network: Network, batch: Tensor)] = []
+    private let batch = Tensor()
+
+    /// Reads, decodes and preprocesses a window's inputs and assesses those that could be used,
+    /// on the calling thread.
+    private func classify(_ work: WindowWork, standardInput: Result<[UInt8], FileProblem>?)
+        -> [Result<(Prepared, Calibration.Assessment), ImageError>] {
+        let prepared = work.inputs.enumerated().map { i, input in prepare(input, position: work.start + i, standardInput: standardInput) }
+        let assessments = assess(prepared.compactMap { try? $0.get() }, on: (work.network, work.batch))
+        var row = 0
+        return prepared.map { outcome in
+            outcome.map { input in
+                defer { row += 1 }
+                return (input, assessments[row])
+            }
+        }
+    }
+
+    /// The network's assessment of each input, in one forward pass of `replica` on the calling thread.
+    private func assess(_ inputs: [Prepared], on replica: (network: Network, batch: Tensor)) -> [Calibration.Assessment] {
+        guard !inputs.isEmpty else { return [] }
+        let imageSize = side * side, batch = replica.batch
+        batch.resize(to: [inputs.count, header.input.channels, side, side])
+        for (row, input) in inputs.enumerated() {
+            for p in 0..<imageSize { batch[row * imageSize + p] = Float(input.pixels[p]) * header.input.scale }
+        }
+        let (features, logits) = replica.network.forwardKeepingFeatures(batch, context: RunContext(training: false, threads: 1))
+        let classes = logits.shape[1]
+        let distances = calibration.distances(features.data, rows: inputs.count)
+        return inputs.enumerated().map { row, input in
+            calibration.assess(UnsafeBufferPointer(start: logits.data + row * classes, count: classes),
+                               photo: input.isPhoto, distance: distances?[row])
         }
     }
 

@@ -120,10 +120,10 @@ public struct PhotoEvaluation: Sendable {
 extension PhotoEvaluation {
     /// Classifies every photo of `photos` through `pipeline`, in order; photos that cannot be read
     /// or decoded go to `problem` and are counted.
-    public static func run(_ photos: LabelledPhotos, pipeline: ClassificationPipeline, problem: (String, String) -> Void) -> PhotoEvaluation {
+    public static func run(_ photos: LabelledPhotos, pipeline: ClassificationPipeline, problem: (String, String) -> Void) throws -> PhotoEvaluation {
         var evaluation = PhotoEvaluation(classNames: pipeline.header.classNames, folders: photos.folders)
         let owners = photos.folders.enumerated().flatMap { folder in folder.element.files.map { _ in folder.offset } }
-        pipeline.run(photos.folders.flatMap(\.files).map(ClassifierInput.file)) { position, outcome in
+        try pipeline.run(photos.folders.flatMap(\.files).map(ClassifierInput.file)) { position, outcome in
             switch outcome {
             case .classified(let prediction): evaluation.add(prediction, folder: owners[position])
             case .failed(let input, let reason):

@@ -113,7 +113,7 @@ struct Classify: ParsableCommand {
             standardOutput.line(header)
         }
         var writeFailure: FileProblem?
-        pipeline.run(all, report: { _, outcome in
+        try pipeline.run(all, report: { _, outcome in
             switch outcome {
             case .classified(let prediction):
                 if let results { results.append(formatter.line(prediction)) } else { standardOutput.line(formatter.line(prediction)) }

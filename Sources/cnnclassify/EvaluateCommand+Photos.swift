@@ -23,7 +23,7 @@ extension Evaluate {
         }
         let pipeline = ClassificationPipeline(network: try contents.network.preparedForInference(), header: contents.header)
         pipeline.threads = threading.threads
-        let evaluation = PhotoEvaluation.run(labelled, pipeline: pipeline, problem: problem)
+        let evaluation = try PhotoEvaluation.run(labelled, pipeline: pipeline, problem: problem)
         if let report {
             try writeReport(try evaluation.mistakesSheet(pipeline), named: "mistakes.png", in: report)
             try writeReport(try evaluation.examplesSheet(pipeline), named: "answers.png", in: report)

@@ -1,4 +1,5 @@
 import CNN
+import Dispatch
 import TestSupport
 import XCTest
 
@@ -115,5 +116,36 @@ final class BatchNorm2DTests: XCTestCase {
         }
         let denseOnly = try Network(Architecture(name: "dense", inputShape: [1, 4, 4], layers: [.flatten, .dense(.init(outputs: 3))]))
         XCTAssertTrue(try denseOnly.preparedForInference() === denseOnly, "nothing to fold or fuse")
+    }
+
+    /// A replica of the network prepared for inference keeps its epilogues and shares the weights
+    /// and running statistics (a change to the original shows in it), while its activations are
+    /// its own: two replicas on two threads at once give what each gives alone.
+    func testReplicaSharesWeightsButNotActivations() throws {
+        let network = try Network(.fashion)
+        network.initialize(seed: 5)
+        _ = network.forward(GradientCheck.randomTensor([8, 1, 28, 28], seed: 3), context: RunContext(training: true, threads: 1))
+        let prepared = try network.preparedForInference()
+        let replicas = [try prepared.replica(), try prepared.replica()]
+        XCTAssertEqual(replicas[0].layers.compactMap { ($0 as? Conv2D)?.epilogue }, [.maxPool2x2ThenReLU, .relu, .maxPool2x2ThenReLU])
+        let context = RunContext(training: false, threads: 1)
+        let probes = [GradientCheck.randomTensor([6, 1, 28, 28], seed: 11), GradientCheck.randomTensor([5, 1, 28, 28], seed: 12)]
+        let alone = probes.map { prepared.forward($0, context: context).values }
+        var together: [[Float]] = [[], []]
+        together.withUnsafeMutableBufferPointer { results in
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                for _ in 0..<3 { results[i] = replicas[i].forward(probes[i], context: context).values }
+            }
+        }
+        XCTAssertEqual(together, alone)
+        let dense = try XCTUnwrap(prepared.layers.last as? Dense)
+        dense.bias.value[0] += 1
+        let moved = replicas[1].forward(probes[1], context: context).values
+        for row in 0..<5 { XCTAssertEqual(moved[row * 10], alone[1][row * 10] + 1, accuracy: 1e-4, "the replica sees the original's weights") }
+        for (layer, copy) in zip(prepared.layers, replicas[0].layers) {
+            XCTAssertFalse(copy === layer, "a replica's layers, and so its activations, are its own")
+            XCTAssertEqual(copy.parameters.map(\.value.data), layer.parameters.map(\.value.data))
+            XCTAssertEqual(copy.buffers.map(\.tensor.data), layer.buffers.map(\.tensor.data))
+        }
     }
 }

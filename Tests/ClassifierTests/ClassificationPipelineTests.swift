@@ -34,7 +34,7 @@ final class ClassificationPipelineTests: XCTestCase {
             ImageFixtures.write(try ImageEncoder.grayPNG(pixels, width: 128, height: 96), to: path)
             return path
         }
-        func flags(maximumDistance: Float?, of paths: [String]) -> [Bool] {
+        func flags(maximumDistance: Float?, of paths: [String]) throws -> [Bool] {
             var calibration = Calibration(temperature: 1, minimumConfidence: 0, maximumEnergy: nil)
             calibration.photoRules = .init(minimumConfidence: 0, maximumEnergy: nil, maximumDistance: maximumDistance)
             // Means far from any feature a ReLU gives: every distance is at least 100².
@@ -44,16 +44,16 @@ final class ClassificationPipelineTests: XCTestCase {
             header.calibration = calibration
             let pipeline = ClassificationPipeline(network: network, header: header)
             var unusual: [Bool] = []
-            pipeline.run(paths.map { ClassifierInput.file($0) }) { _, outcome in
+            try pipeline.run(paths.map { ClassifierInput.file($0) }) { _, outcome in
                 if case .classified(let prediction) = outcome { unusual.append(prediction.unusual) }
             }
             return unusual
         }
-        XCTAssertEqual(flags(maximumDistance: 6 * 100 * 100 - 1, of: photos), [true, true, true])
-        XCTAssertEqual(flags(maximumDistance: 1e12, of: photos), [false, false, false])
-        XCTAssertEqual(flags(maximumDistance: nil, of: photos), [false, false, false], "no threshold, no rule")
-        XCTAssertEqual(flags(maximumDistance: 6 * 100 * 100 - 1, of: crops), [false, false, false], "crops take the rules for crops")
-        XCTAssertEqual(flags(maximumDistance: 6 * 100 * 100 - 1, of: productShots), [false, false, false],
+        XCTAssertEqual(try flags(maximumDistance: 6 * 100 * 100 - 1, of: photos), [true, true, true])
+        XCTAssertEqual(try flags(maximumDistance: 1e12, of: photos), [false, false, false])
+        XCTAssertEqual(try flags(maximumDistance: nil, of: photos), [false, false, false], "no threshold, no rule")
+        XCTAssertEqual(try flags(maximumDistance: 6 * 100 * 100 - 1, of: crops), [false, false, false], "crops take the rules for crops")
+        XCTAssertEqual(try flags(maximumDistance: 6 * 100 * 100 - 1, of: productShots), [false, false, false],
                        "so do product shots on an even background")
     }
 
@@ -76,12 +76,12 @@ final class ClassificationPipelineTests: XCTestCase {
             inputs.append(.file(path))
         }
         let header = ModelHeader(architecture: architecture, classNames: (0..<10).map { "class \($0)" })
-        func run(threads: Int, batchSize: Int, _ chosen: [ClassifierInput]) -> [(String, [Float]?)] {
+        func run(threads: Int, batchSize: Int, _ chosen: [ClassifierInput]) throws -> [(String, [Float]?)] {
             let pipeline = ClassificationPipeline(network: network, header: header)
             pipeline.threads = threads
             pipeline.batchSize = batchSize
             var outcomes: [(String, [Float]?)] = []
-            pipeline.run(chosen) { _, outcome in
+            try pipeline.run(chosen) { _, outcome in
                 switch outcome {
                 case .classified(let prediction): outcomes.append((prediction.input.name, prediction.probabilities))
                 case .failed(let input, _): outcomes.append((input.name, nil))
@@ -89,12 +89,12 @@ final class ClassificationPipelineTests: XCTestCase {
             }
             return outcomes
         }
-        let together = run(threads: 2, batchSize: 7, inputs)
+        let together = try run(threads: 2, batchSize: 7, inputs)
         XCTAssertEqual(together.map(\.0), inputs.map(\.name))
         XCTAssertEqual(together.filter { $0.1 == nil }.count, 3)
         for (n, outcome) in together.enumerated() where n % 6 == 0 {
             // The same up to rounding: a batch of one takes another path through sgemm.
-            let alone = run(threads: 1, batchSize: 1, [inputs[n]]).first?.1 ?? []
+            let alone = try run(threads: 1, batchSize: 1, [inputs[n]]).first?.1 ?? []
             XCTAssertEqual(alone.count, outcome.1?.count ?? 0, "image \(n)")
             for (a, b) in zip(alone, outcome.1 ?? []) { XCTAssertEqual(a, b, accuracy: 1e-5, "image \(n) alone") }
         }
