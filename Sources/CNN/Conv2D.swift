@@ -63,6 +63,9 @@ public final class Conv2D: Layer {
     private let patchSize, positions: Int
     /// im2col of every image of the last training batch: `[N, C·K·K, OH·OW]` (not by Winograd's method).
     private let columns = Tensor()
+    /// The last training batch's input, when computed by Winograd's method: its weight gradient
+    /// transforms the input's tiles again.
+    private var input = Tensor()
     /// Per-thread im2col (inference) or column-gradient (backward) space: `[threads, C·K·K, OH·OW]`.
     private let scratch = Tensor()
     /// Per-thread output before pooling, when the epilogue pools: `[threads, F, OH, OW]`.
@@ -195,18 +198,17 @@ public final class Conv2D: Layer {
         }
     }
 
-    /// In training, each group's transformed inputs are kept for the weight gradient.
     private func forward(_ input: Tensor, by winograd: WinogradConvolution, chunks: Int, training: Bool, threads: Int) {
         let batch = input.shape[0], group = WinogradConvolution.imagesPerProduct
-        winograd.prepare(weight: weight.value.data, threads: chunks, keepingInputsOf: training ? batch : nil)
+        winograd.prepare(weight: weight.value.data, threads: chunks, training: training)
+        if training { self.input = input }
         let x = input.data, y = output.data, biasValues = bias?.value.data
         let imageSize = channels * height * width, outputSize = output.itemSize
         Parallel.chunks(batch, threads: threads) { range, chunk in
             for start in stride(from: range.lowerBound, to: range.upperBound, by: group) {
                 let images = start ..< min(start + group, range.upperBound)
-                let block = training ? WinogradConvolution.block(start: start, chunk: chunk) : chunk
-                for n in images { winograd.transformInput(x + n * imageSize, slot: n - start, thread: chunk, block: block) }
-                winograd.multiply(count: images.count, thread: chunk, block: block)
+                for n in images { winograd.transformInput(x + n * imageSize, slot: n - start, thread: chunk) }
+                winograd.multiply(count: images.count, thread: chunk)
                 for n in images {
                     winograd.transformOutput(slot: n - start, thread: chunk, bias: biasValues, epilogue: epilogue, into: y + n * outputSize)
                 }
@@ -304,7 +306,7 @@ public final class Conv2D: Layer {
             inputGradient.resize(to: [batch] + inputShape)
         }
         let paddedData = paddedImages.data, paddedSize = channels * paddedHeight * paddedWidth
-        let dy = outputGradient.data, w = weight.value.data, cols = columns.data
+        let dy = outputGradient.data, w = weight.value.data, cols = columns.data, x = input.data
         let columnSize = patchSize * positions, imageSize = channels * height * width
         let partials = partialGradients.data, scratchData = scratch.data, dx = inputGradient.data
         let weightGrad = weight.gradient.data, biasGrad = bias?.gradient.data
@@ -315,16 +317,16 @@ public final class Conv2D: Layer {
             let dw = chunk == 0 ? weightGrad : partials + (chunk - 1) * partialSize
             let db = biasGrad == nil ? nil : chunk == 0 ? biasGrad : partials + (chunk - 1) * partialSize + weightCount
             db?.update(repeating: 0, count: biasCount)
-            // In the forward pass's groups, whose transformed inputs it kept.
+            // In the forward pass's groups.
             let group = winograd == nil && turnedWinograd == nil ? 1 : WinogradConvolution.imagesPerProduct
             for start in stride(from: range.lowerBound, to: range.upperBound, by: group) {
                 let images = start ..< min(start + group, range.upperBound)
                 if let winograd {
                     for n in images {
                         winograd.transformOutputGradient(dy + n * filters * positions, end: dy + batch * filters * positions, slot: n - start, thread: chunk)
+                        winograd.transformInput(x + n * imageSize, slot: n - start, thread: chunk)
                     }
-                    winograd.accumulateFilterGradient(count: images.count, block: WinogradConvolution.block(start: start, chunk: chunk),
-                                                      thread: chunk, first: start == range.lowerBound)
+                    winograd.accumulateFilterGradient(count: images.count, thread: chunk, first: start == range.lowerBound)
                 }
                 for n in images {
                     let g = dy + n * filters * positions

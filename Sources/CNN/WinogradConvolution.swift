@@ -5,9 +5,11 @@
 /// `Aᵀ m A`: 2.25 times fewer multiplications, the same outputs up to rounding.
 /// `benchmarks/winograd_conv.c` measures it against im2col.
 ///
-/// The weight gradient is made the same way, from what the forward pass transformed: each
-/// filter's 16 numbers get `dU = dM · Vᵀ`, where `dM = A dy Aᵀ` is each output tile's gradient
-/// taken back through `Aᵀ m A`, and the filter `Gᵀ dU G`. The convolution is the same linear
+/// The weight gradient is made the same way: each filter's 16 numbers get `dU = dM · Vᵀ`, where
+/// `dM = A dy Aᵀ` is each output tile's gradient taken back through `Aᵀ m A` and `V` the
+/// transformed input tiles, transformed again from the layer's input right before (keeping them
+/// from the forward pass for a whole batch, 2.25 times the input's size, costs more in memory
+/// traffic than transforming twice), and the filter `Gᵀ dU G`. The convolution is the same linear
 /// function of the filter whichever way it is computed, so this is its exact gradient, to rounding.
 ///
 /// Every loop of the transforms runs along a row of tiles, and the tiles of a few images go into
@@ -30,8 +32,7 @@ final class WinogradConvolution {
     private let paddedSize: Int
     /// `[16, F, C]`, made from the weights at each forward.
     private let transformedFilters: Tensor
-    /// Per block: `[16, C, productWidth]`. A block per thread, or in training one per group of
-    /// images of the batch (`block(start:chunk:)`), kept for the weight gradient.
+    /// Per thread: `[16, C, productWidth]`.
     private let transformedInputs = Tensor()
     /// Per thread: `[16, F, productWidth]` (the products, or in backward their gradient), the
     /// image being transformed in its frame of zeros, `[C, OH + 2, OW + 2]`, and the gradient of
@@ -59,14 +60,12 @@ final class WinogradConvolution {
     /// `turned`, the `[C, F, 3, 3]` weight of the convolution whose input gradient this one
     /// computes (each of its filters turned by half a turn: the gradient of a padding-1 3×3
     /// convolution with respect to its input is such a convolution of the output gradient).
-    /// In training (`keepingInputsOf` the batch size), the transformed inputs of the whole batch
-    /// are kept for `accumulateFilterGradient` after the backward pass of the layers above.
-    func prepare(weight: UnsafePointer<Float>, turned: Bool = false, threads: Int, keepingInputsOf batch: Int? = nil) {
-        let blocks = batch.map { ($0 + Self.imagesPerProduct - 1) / Self.imagesPerProduct + threads } ?? threads
-        transformedInputs.resize(to: [blocks, 16, channels, productWidth])
+    /// In training, there is room for each thread's gradient of the transformed filters too.
+    func prepare(weight: UnsafePointer<Float>, turned: Bool = false, threads: Int, training: Bool = false) {
+        transformedInputs.resize(to: [threads, 16, channels, productWidth])
         products.resize(to: [threads, 16, filters, productWidth])
         paddedImages.resize(to: [threads, paddedSize])
-        if batch != nil { filterGradients.resize(to: [threads, 16, filters, channels]) }
+        if training { filterGradients.resize(to: [threads, 16, filters, channels]) }
         let u = transformedFilters.data, plane = filters * channels
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 9) { filter in
             let g = filter.baseAddress!
@@ -98,22 +97,16 @@ final class WinogradConvolution {
         }
     }
 
-    /// The block that keeps, in training, the transformed inputs of the group of images from
-    /// `start` on thread `chunk`. A thread's groups start every `imagesPerProduct` images from its
-    /// first, so no two groups of a batch share a block, and there are fewer than
-    /// `batch / imagesPerProduct + 1 + threads` blocks.
-    static func block(start: Int, chunk: Int) -> Int { start / imagesPerProduct + chunk }
-
     /// Transforms the tiles of one image (`[C, OH, OW]`) on thread `thread` into column block
-    /// `slot` of block `block` of the inputs (the thread's own by default). Eight tiles of a row at a time: the sixteen columns under them, and the
+    /// `slot` of the thread's inputs. Eight tiles of a row at a time: the sixteen columns under them, and the
     /// sixteen from two further on, give each tile's first and last two columns as the even and
     /// odd lanes. A row's last vector may store past the row's last tile, into the next row (or
     /// block) of tiles, which is written after it, or into the eight spare columns; so the slots
     /// of a product must be transformed in order.
-    func transformInput(_ image: UnsafePointer<Float>, slot: Int, thread: Int, block: Int? = nil) {
+    func transformInput(_ image: UnsafePointer<Float>, slot: Int, thread: Int) {
         let paddedBase = paddedImages.data + thread * paddedSize
         Conv2D.pad(image, channels: channels, height: outHeight, width: outWidth, padding: 1, into: paddedBase)
-        let v = transformedInputs.data + (block ?? thread) * 16 * channels * productWidth
+        let v = transformedInputs.data + thread * 16 * channels * productWidth
         let step = channels * productWidth
         for c in 0..<channels {
             let plane = UnsafePointer(paddedBase + c * paddedPlane)
@@ -160,11 +153,10 @@ final class WinogradConvolution {
         return lanes
     }
 
-    /// The 16 products on thread `thread` for the first `count` images of block `block` of the
-    /// inputs (the thread's own by default).
-    func multiply(count: Int, thread: Int, block: Int? = nil) {
+    /// The 16 products on thread `thread` for the first `count` images of its inputs.
+    func multiply(count: Int, thread: Int) {
         let u = transformedFilters.data
-        let v = transformedInputs.data + (block ?? thread) * 16 * channels * productWidth
+        let v = transformedInputs.data + thread * 16 * channels * productWidth
         let m = products.data + thread * 16 * filters * productWidth
         for e in 0..<16 {
             BLAS.gemm(transposeA: false, transposeB: false, m: filters, n: count * tiles, k: channels,
@@ -281,10 +273,10 @@ final class WinogradConvolution {
     }
 
     /// Adds, on thread `thread`, the transformed filters' gradient from the first `count` images
-    /// of block `block` of the kept inputs, whose output gradients `transformOutputGradient` has
+    /// of its inputs (`transformInput`), whose output gradients `transformOutputGradient` has
     /// just taken back: `dU += dM · Vᵀ` for each of the 16 (or `=`, for the thread's `first`).
-    func accumulateFilterGradient(count: Int, block: Int, thread: Int, first: Bool) {
-        let v = transformedInputs.data + block * 16 * channels * productWidth
+    func accumulateFilterGradient(count: Int, thread: Int, first: Bool) {
+        let v = transformedInputs.data + thread * 16 * channels * productWidth
         let m = products.data + thread * 16 * filters * productWidth
         let du = filterGradients.data + thread * 16 * filters * channels
         for e in 0..<16 {
