@@ -4,15 +4,19 @@ import Foundation
 import Imaging
 
 /// Reads, decodes and preprocesses inputs on all threads, runs the network over them in batches,
-/// and hands back results in input order. Inputs go through in windows of `batchSize`, so memory
-/// stays bounded however many there are.
+/// and hands back results in input order. Inputs go through in windows, at most `batchSize`
+/// images at once over all threads, so memory stays bounded however many there are.
 public final class ClassificationPipeline {
     public let network: Network
     public let header: ModelHeader
     public var decoder = ImageDecoder()
     public var preprocessor = Preprocessor()
     public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// Images classified at once, shared out among the threads in windows of `batchSize /
+    /// threads`, but never fewer than `smallestWindow` (or `batchSize`, if smaller) to a window:
+    /// smaller ones spend more on each pass than they save.
     public var batchSize = 256
+    static let smallestWindow = 32
     /// Inputs (and standard input) longer than this many bytes are refused unread.
     public var maxBytes = FileContents.defaultLimit
     /// Where to write each network input as a PNG, if anywhere.
@@ -54,13 +58,14 @@ public final class ClassificationPipeline {
     /// window's results have all been reported.
     public func run(_ inputs: some Sequence<ClassifierInput>, report: (Int, Outcome) -> Void, afterEachWindow: () -> Void = {}) throws {
         let workers = max(1, threads)
+        let windowSize = max(min(batchSize, Self.smallestWindow), batchSize / workers)
         var stdinBytes: Result<[UInt8], FileProblem>?
         var remaining = inputs.makeIterator()
         var ready: [[ClassifierInput]] = [], first = true, exhausted = false
         /// The next windows to start, taken from the inputs when there are none left to start.
         func refill() {
             guard ready.isEmpty, !exhausted else { return }
-            let wanted = first ? workers * batchSize : batchSize
+            let wanted = first ? workers * windowSize : windowSize
             var taken: [ClassifierInput] = []
             while taken.count < wanted {
                 guard let input = remaining.next() else {
@@ -69,7 +74,7 @@ public final class ClassificationPipeline {
                 }
                 taken.append(input)
             }
-            let size = first && taken.count < wanted ? max(1, (taken.count + workers - 1) / workers) : batchSize
+            let size = first && taken.count < wanted ? max(1, (taken.count + workers - 1) / workers) : windowSize
             first = false
             ready = stride(from: 0, to: taken.count, by: size).map { Array(taken[$0 ..< min($0 + size, taken.count)]) }
         }

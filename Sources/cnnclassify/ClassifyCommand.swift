@@ -59,7 +59,7 @@ struct Classify: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
-    @Option(help: "Images per forward pass.")
+    @Option(help: "Images classified at once, shared out among the threads (at least 32 to a thread).")
     var batchSize: Int = 256
 
     func validate() throws {

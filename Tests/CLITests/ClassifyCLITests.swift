@@ -28,12 +28,14 @@ final class ClassifyCLITests: XCTestCase {
         }
     }
 
-    /// The run is made to last: standard input, one of the inputs, comes half a second late.
+    /// The run is made to last: standard input, one of the inputs, comes a second late, so that
+    /// the run goes on well past the fifth of a second between two lines even when starting the
+    /// tool takes half a second on a busy machine.
     func testProgressOnlyWhenAskedOutsideATerminal() throws {
         let files = try writeImages(4, in: work.path)
         let many = Array(repeating: files, count: 150).flatMap { $0 } + ["-"] + Array(repeating: files, count: 150).flatMap { $0 }
         func slowly(_ arguments: [String]) throws -> CommandResult {
-            try CNNClassifyBinary.run(["-c", #"exe=$1; image=$2; shift 2; (sleep 0.5; cat "$image") | "$exe" "$@""#, "sh",
+            try CNNClassifyBinary.run(["-c", #"exe=$1; image=$2; shift 2; (sleep 1; cat "$image") | "$exe" "$@""#, "sh",
                                        CNNClassifyBinary.path, files[0], "--model", model] + arguments, executable: "/bin/sh")
         }
         let quiet = try slowly(["--batch-size", "16", "--threads", "1"] + many)
