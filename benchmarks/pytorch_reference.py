@@ -9,9 +9,9 @@ and the third, dense 3136->256, ReLU, dropout 0.3, dense 256->10; plain SGD, lr 
 6,400 images, as `cnnclassify benchmark` trains it) on Fashion-MNIST training images, and prints
 the median training images/s over --repeats runs, in the same form as `cnnclassify benchmark`.
 
-`--classify DIR`: the folder figure, the median of --repeats passes after `import torch`, each
-one walking DIR, decoding every PNG below it with Pillow and running the fashion network's
-forward pass in batches of 256 (random weights: the speed does not depend on them).
+`--classify DIR`: the folder figure, whole script after `import torch`: every PNG below DIR
+decoded with Pillow, then the fashion network's forward pass in batches of 256 (random weights:
+the speed does not depend on them).
 
 Needs `pip install torch numpy pillow`; a measuring tool only, never used by cnnclassify itself.
 
@@ -83,11 +83,10 @@ def train(args):
     print(f"{args.arch} training (batch {batch_size}): {statistics.median(rates):,.0f} images/s")
 
 
-def classify_once(directory):
-    """Images/s of one pass: the walk, every PNG decoded and the network run over them."""
+def classify(args):
     from PIL import Image
     start = time.perf_counter()
-    paths = sorted(os.path.join(root, name) for root, _, names in os.walk(directory)
+    paths = sorted(os.path.join(root, name) for root, _, names in os.walk(args.classify)
                    for name in names if name.lower().endswith(".png"))
     model = fashion_network().eval()
     with torch.inference_mode():
@@ -95,13 +94,9 @@ def classify_once(directory):
             pixels = np.stack([np.asarray(Image.open(p).convert("L").resize((28, 28)), dtype=np.float32)
                                for p in paths[first:first + 256]])
             model(torch.from_numpy(pixels / 255).unsqueeze(1)).softmax(1)
-    return len(paths), len(paths) / (time.perf_counter() - start)
-
-
-def classify(args):
-    runs = [classify_once(args.classify) for _ in range(args.repeats)]
-    print(f"pytorch {torch.__version__}: {args.threads} threads, median of {args.repeats} runs")
-    print(f"classify folder ({runs[0][0]:,} PNGs): {statistics.median(rate for _, rate in runs):,.0f} images/s")
+    seconds = time.perf_counter() - start
+    print(f"pytorch {torch.__version__}: {args.threads} threads")
+    print(f"classify folder ({len(paths):,} PNGs): {len(paths) / seconds:,.0f} images/s")
 
 
 def main():

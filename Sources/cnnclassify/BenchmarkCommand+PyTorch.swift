@@ -1,6 +1,20 @@
+import Classifier
 import Foundation
 
 extension Benchmark {
+    /// The median of `repeats` runs of `pytorchReference(_:)`, each a process of its own (one
+    /// pass of the script's classify, timed after `import torch`, is one measurement, as a
+    /// user's own script would run it); nil when the script or torch is not there.
+    func pytorchReference(processes arguments: [String]) -> (line: String, rate: Double?)? {
+        let runs = (0..<repeats).compactMap { _ in pytorchReference(arguments) }
+        guard let first = runs.first else { return nil }
+        let rates = runs.compactMap(\.rate)
+        guard rates.count == runs.count else { return first }
+        let median = SpeedMeasurement.median(rates)
+        let figure = first.line.split(separator: ":", maxSplits: 1).first.map(String.init) ?? first.line
+        return ("\(figure): \(grouped(Int(median))) images/s, median of \(repeats) processes", median)
+    }
+
     /// The figure line of `benchmarks/pytorch_reference.py` run with `arguments` (the same
     /// network, batch and optimizer in PyTorch), and its images/s; nil when the script or torch is
     /// not there.

@@ -24,7 +24,9 @@ struct Benchmark: ParsableCommand {
             The classify figures use the shipped model and files written to a temporary \
             folder. Run from the repository with PyTorch installed (pip install torch numpy \
             pillow), the fashion training and folder lines are followed by PyTorch's figure \
-            for the same work, measured right after (benchmarks/pytorch_reference.py). The \
+            for the same work, measured right after (benchmarks/pytorch_reference.py; the \
+            folder's is the median of --repeats runs of the script, each a process of its \
+            own). The \
             Fashion-MNIST training images are used when installed, otherwise synthetic ones \
             (the speed does not depend on the pixels).
 
@@ -128,7 +130,7 @@ struct Benchmark: ParsableCommand {
         }
         let folderRate = try classifyRate(folder + "/pngs").rate
         print("classify folder (\(grouped(Self.folderImages)) PNGs): \(grouped(Int(folderRate))) images/s")
-        if let reference = pytorchReference(["--classify", folder + "/pngs"]) {
+        if let reference = pytorchReference(processes: ["--classify", folder + "/pngs"]) {
             print("  \(reference.line)\(reference.rate.map { ", cnnclassify \(fixed(folderRate / $0, 2))×" } ?? "")")
         }
         if FileManager.default.fileExists(atPath: photos) {
