@@ -94,6 +94,7 @@ public final class ClassificationPipeline {
                     work.outcomes = classify(work, standardInput: stdinBytes)
                     work.done.signal()
                     running.append(work)
+                    start += window.count
                     return
                 }
                 if idle.isEmpty {
