@@ -317,7 +317,7 @@ public final class Conv2D: Layer {
             let dw = chunk == 0 ? weightGrad : partials + (chunk - 1) * partialSize
             let db = biasGrad == nil ? nil : chunk == 0 ? biasGrad : partials + (chunk - 1) * partialSize + weightCount
             db?.update(repeating: 0, count: biasCount)
-            // In the forward pass's groups.
+            // A group of images to each of Winograd's products.
             let group = winograd == nil && turnedWinograd == nil ? 1 : WinogradConvolution.imagesPerProduct
             for start in stride(from: range.lowerBound, to: range.upperBound, by: group) {
                 let images = start ..< min(start + group, range.upperBound)

@@ -3,8 +3,6 @@ public final class Network {
     public let architecture: Architecture
     public let layers: [any Layer]
     public let parameters: [Parameter]
-    /// Whether convolutions took over the layers after them as their epilogue (inference only).
-    private let fusesEpilogues: Bool
 
     /// Builds the layers, checking that each one's shape fits the next. Parameters start at zero;
     /// call `initialize(seed:)` or load them from a weight file. With `fusingEpilogues` (for
@@ -16,7 +14,6 @@ public final class Network {
         }
         try ArchitectureLimits.activations(architecture.inputShape, "the input")
         self.architecture = architecture
-        fusesEpilogues = fusingEpilogues
         var shape = architecture.inputShape
         var layers: [any Layer] = []
         var parameterTotal = 0
@@ -62,7 +59,9 @@ public final class Network {
     /// activations and scratch space of its own, so that the two can run forward passes on two
     /// threads at once. Changing either one's weights changes both.
     public func replica() throws -> Network {
-        let copy = try Network(architecture, fusingEpilogues: fusesEpilogues)
+        // Built with epilogues if this one took any: without, fusing would change nothing.
+        let fused = layers.contains { ($0 as? Conv2D).map { $0.epilogue != .none } ?? false }
+        let copy = try Network(architecture, fusingEpilogues: fused)
         for (from, to) in zip(layers, copy.layers) { Self.share(from, with: to) }
         return copy
     }

@@ -101,7 +101,7 @@ final class WinogradConvolution {
     /// `slot` of the thread's inputs. Eight tiles of a row at a time: the sixteen columns under them, and the
     /// sixteen from two further on, give each tile's first and last two columns as the even and
     /// odd lanes. A row's last vector may store past the row's last tile, into the next row (or
-    /// block) of tiles, which is written after it, or into the eight spare columns; so the slots
+    /// slot) of tiles, which is written after it, or into the eight spare columns; so the slots
     /// of a product must be transformed in order.
     func transformInput(_ image: UnsafePointer<Float>, slot: Int, thread: Int) {
         let paddedBase = paddedImages.data + thread * paddedSize

@@ -130,7 +130,7 @@ struct Benchmark: ParsableCommand {
         }
         let folderRate = try classifyRate(folder + "/pngs").rate
         print("classify folder (\(grouped(Self.folderImages)) PNGs): \(grouped(Int(folderRate))) images/s")
-        if let reference = pytorchReference(processes: ["--classify", folder + "/pngs"]) {
+        if let reference = pytorchReference(["--classify", folder + "/pngs"], processes: repeats) {
             print("  \(reference.line)\(reference.rate.map { ", cnnclassify \(fixed(folderRate / $0, 2))×" } ?? "")")
         }
         if FileManager.default.fileExists(atPath: photos) {
