@@ -10,23 +10,6 @@
 public final class Conv2D: Layer {
     public enum Bias: String, Codable, Sendable { case tied, untied, none }
 
-    /// What a convolution does to its output at inference in the same sweep, in place of the
-    /// layers after it (`Network.preparedForInference`): ReLU, or 2×2 max-pooling of stride 2
-    /// then ReLU. Each image's output is rectified and pooled while it is still in the cache,
-    /// instead of in two more passes over the whole batch.
-    public enum Epilogue: Sendable {
-        case none, relu, maxPool2x2ThenReLU
-
-        /// How many of the layers after the convolution it does the work of.
-        var layersTakenOver: Int {
-            switch self {
-            case .none: 0
-            case .relu: 1
-            case .maxPool2x2ThenReLU: 2
-            }
-        }
-    }
-
     public struct Configuration: Codable, Equatable, Sendable {
         public var filters: Int
         public var kernelSize: Int
@@ -108,8 +91,7 @@ public final class Conv2D: Layer {
         self.configuration = configuration
         self.inputShape = inputShape
         self.epilogue = epilogue
-        outputShape = epilogue == .maxPool2x2ThenReLU
-            ? [configuration.filters, outHeight / 2, outWidth / 2] : [configuration.filters, outHeight, outWidth]
+        outputShape = epilogue.outputShape([configuration.filters, outHeight, outWidth])
         let tied = configuration.bias != .untied
         winograd = tied && WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: channels, outHeight: outHeight, outWidth: outWidth)
             ? WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth) : nil

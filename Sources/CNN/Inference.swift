@@ -59,7 +59,7 @@ extension Network {
     /// The same function for inference, computed with fewer passes over the activations: each
     /// batch normalisation that follows a convolution is folded into that convolution's weights
     /// and bias, and the ReLU, or 2×2 pooling and ReLU, after a convolution become its epilogue
-    /// (`Conv2D.Epilogue`). The same outputs up to the folding's rounding (the epilogues change
+    /// (`Epilogue`). The same outputs up to the folding's rounding (the epilogues change
     /// no value). Networks with nothing to fold or fuse come back as they are. The layers it does
     /// not fold share this network's weights instead of copying them (copying `fashion`'s 3 MB
     /// dense layer into fresh pages cost one image's start-up a millisecond or two of page
@@ -84,13 +84,13 @@ extension Network {
         var source = 0
         for target in prepared.layers {
             if let conv = layers[source] as? Conv2D, source + 1 < layers.count, let norm = layers[source + 1] as? BatchNorm2D {
+                // The convolution's epilogue is the one the batch normalisation had taken.
                 Self.fold(conv, norm, into: target as! Conv2D)
                 source += 2
             } else {
                 Self.share(layers[source], with: target)
-                source += 1
+                source += 1 + ((target as? Conv2D)?.epilogue.layersTakenOver ?? 0)
             }
-            if let conv = target as? Conv2D { source += conv.epilogue.layersTakenOver }
         }
         return prepared
     }

@@ -5,9 +5,9 @@ public final class Network {
     public let parameters: [Parameter]
 
     /// Builds the layers, checking that each one's shape fits the next. Parameters start at zero;
-    /// call `initialize(seed:)` or load them from a weight file. With `fusingEpilogues` (for
-    /// inference only) a convolution followed by ReLU, or by 2×2 pooling and ReLU, takes those
-    /// layers over as its epilogue.
+    /// call `initialize(seed:)` or load them from a weight file. A batch normalisation followed
+    /// by ReLU, or by 2×2 pooling and ReLU, takes those layers over as its epilogue; with
+    /// `fusingEpilogues` (for inference only) so does a convolution.
     init(_ architecture: Architecture, fusingEpilogues: Bool) throws {
         guard architecture.inputShape.count == 3, architecture.inputShape.allSatisfy({ $0 > 0 }) else {
             throw ArchitectureError("the input shape must be [channels, height, width], not \(architecture.inputShape)")
@@ -32,7 +32,10 @@ public final class Network {
             case .flatten: layer = Flatten(inputShape: shape)
             case .dense(let d): layer = try Dense(d, inputShape: shape, name: name)
             case .dropout(let rate): layer = try Dropout(rate: rate, inputShape: shape, layerIndex: index, name: name)
-            case .batchNorm2D(let b): layer = try BatchNorm2D(b, inputShape: shape, name: name)
+            case .batchNorm2D(let b):
+                let epilogue = Self.epilogue(after: index, in: specs)
+                layer = try BatchNorm2D(b, inputShape: shape, name: name, epilogue: epilogue)
+                index += epilogue.layersTakenOver
             }
             index += 1
             layers.append(layer)
@@ -72,9 +75,9 @@ public final class Network {
         for (from, to) in zip(source.buffers, target.buffers) { to.tensor.share(from.tensor) }
     }
 
-    /// The epilogue the convolution at `index` of `specs` (in the order the layers run) can take
-    /// over from the layers after it.
-    private static func epilogue(after index: Int, in specs: [LayerSpec]) -> Conv2D.Epilogue {
+    /// The epilogue the layer at `index` of `specs` (in the order the layers run) can take over
+    /// from the layers after it.
+    private static func epilogue(after index: Int, in specs: [LayerSpec]) -> Epilogue {
         let next = specs.dropFirst(index + 1).prefix(2)
         if next.first == .relu { return .relu }
         if next.elementsEqual([.maxPool2D(size: 2, stride: 2), .relu]) { return .maxPool2x2ThenReLU }

@@ -169,7 +169,7 @@ final class WinogradConvolution {
     /// (`[F, OH, OW]`), adding `bias` (one per filter) when there is one and applying `epilogue`
     /// (`[F, OH / 2, OW / 2]` when it pools); eight tiles at a time, each vector of two output
     /// rows interleaved from the even and odd columns' values.
-    func transformOutput(slot: Int, thread: Int, bias: UnsafePointer<Float>?, epilogue: Conv2D.Epilogue = .none,
+    func transformOutput(slot: Int, thread: Int, bias: UnsafePointer<Float>?, epilogue: Epilogue = .none,
                          into output: UnsafeMutablePointer<Float>) {
         guard epilogue != .maxPool2x2ThenReLU else {
             transformOutputPooled(slot: slot, thread: thread, bias: bias, into: output)

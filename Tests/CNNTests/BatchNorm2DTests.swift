@@ -59,6 +59,64 @@ final class BatchNorm2DTests: XCTestCase {
                        b.forward(input, context: RunContext(training: true, threads: 2)).values)
     }
 
+    /// Batch normalisation with an epilogue gives what it gives without one through the layers it
+    /// takes over — the same outputs and running statistics, and to rounding the same gradients —
+    /// on even and odd sides (pooling drops the last odd row and column), in training and
+    /// inference, over two threads.
+    func testEpiloguesEqualTheLayersTheyTakeOver() throws {
+        for (channels, h, w) in [(3, 6, 8), (2, 5, 7), (4, 14, 14), (1, 2, 3)] {
+            let shape = [channels, h, w]
+            let input = GradientCheck.randomTensor([5] + shape, seed: UInt64(h * 10 + w))
+            for epilogue in [Epilogue.relu, .maxPool2x2ThenReLU] {
+                let plain = try layer(channels: channels, height: h, width: w)
+                let fused = try BatchNorm2D(plain.configuration, inputShape: shape, name: "norm", epilogue: epilogue)
+                for norm in [plain, fused] {
+                    norm.scale.value.copy(from: Tensor(shape: [channels], values: (0..<channels).map { Float($0) * 0.5 - 0.7 }))
+                    norm.shift.value.copy(from: Tensor(shape: [channels], values: (0..<channels).map { Float($0 % 3) * 0.2 - 0.1 }))
+                }
+                var taken: [any Layer] = [ReLU(inputShape: shape)]
+                if epilogue == .maxPool2x2ThenReLU {
+                    let pool = try MaxPool2D(size: 2, stride: 2, inputShape: shape, name: "pool")
+                    taken = [pool, ReLU(inputShape: pool.outputShape)]
+                }
+                let context = RunContext(training: true, threads: 2)
+                let expected = taken.reduce(plain.forward(input, context: context)) { $1.forward($0, context: context) }
+                let output = fused.forward(input, context: context)
+                let what = "\(epilogue) on \(channels)×\(h)×\(w)"
+                XCTAssertEqual(Array(output.shape.dropFirst()), fused.outputShape, what)
+                XCTAssertEqual(output.values, expected.values, what)
+                XCTAssertEqual(fused.runningMean.values, plain.runningMean.values, what)
+                XCTAssertEqual(fused.runningVariance.values, plain.runningVariance.values, what)
+
+                let upstream = GradientCheck.randomTensor(output.shape, seed: 6)
+                var gradient = upstream
+                for later in taken.reversed() { gradient = later.backward(gradient, context: context, needsInputGradient: true)! }
+                let expectedInput = plain.backward(gradient, context: context, needsInputGradient: true)!.values
+                let actualInput = try XCTUnwrap(fused.backward(upstream, context: context, needsInputGradient: true)).values
+                for (actual, expected) in zip(actualInput + fused.scale.gradient.values + fused.shift.gradient.values,
+                                              expectedInput + plain.scale.gradient.values + plain.shift.gradient.values) {
+                    XCTAssertEqual(actual, expected, accuracy: 1e-5 * max(1, abs(expected)), what)
+                }
+                XCTAssertTrue(actualInput.contains { $0 != 0 } && fused.scale.gradient.values.contains { $0 != 0 }, what)
+
+                let inference = RunContext(training: false, threads: 2)
+                let expectedInference = taken.reduce(plain.forward(input, context: inference)) { $1.forward($0, context: inference) }
+                XCTAssertEqual(fused.forward(input, context: inference).values, expectedInference.values, what)
+            }
+        }
+        XCTAssertThrowsError(try BatchNorm2D(.init(), inputShape: [2, 1, 4], name: "norm", epilogue: .maxPool2x2ThenReLU))
+    }
+
+    func testGradientWithEpilogues() throws {
+        for epilogue in [Epilogue.relu, .maxPool2x2ThenReLU] {
+            let norm = try BatchNorm2D(.init(), inputShape: [2, 4, 4], name: "norm", epilogue: epilogue)
+            norm.scale.value.copy(from: Tensor(shape: [2], values: [0.8, -1.3]))
+            norm.shift.value.copy(from: Tensor(shape: [2], values: [0.2, 0.1]))
+            let input = Tensor(shape: [3, 2, 4, 4], values: GradientCheck.separatedValues(96, seed: 2, gap: 0.1))
+            GradientCheck.check(norm, input: input, threads: 2, step: 1e-3, tolerance: 3e-2)
+        }
+    }
+
     /// Round trip with trained running statistics, which the weight file must carry.
     func testWeightFileRoundTripKeepsRunningStatistics() throws {
         let architecture = Architecture(name: "norm", inputShape: [2, 3, 3], layers: [
@@ -99,9 +157,11 @@ final class BatchNorm2DTests: XCTestCase {
         }
         let folded = try network.preparedForInference()
         XCTAssertFalse(folded.layers.contains { $0 is BatchNorm2D })
-        // Conv, (pool, ReLU), conv, (ReLU), conv, (pool, ReLU): the epilogues take those over.
+        // Conv, (pool, ReLU), conv, (ReLU), conv, (pool, ReLU): the epilogues take those over,
+        // as the batch normalisations' did.
         XCTAssertEqual(folded.layers.compactMap { ($0 as? Conv2D)?.epilogue }, [.maxPool2x2ThenReLU, .relu, .maxPool2x2ThenReLU])
-        XCTAssertEqual(folded.layers.count, network.layers.count - network.layers.filter { $0 is BatchNorm2D }.count - 5)
+        XCTAssertEqual(network.layers.compactMap { ($0 as? BatchNorm2D)?.epilogue }, [.maxPool2x2ThenReLU, .relu, .maxPool2x2ThenReLU])
+        XCTAssertEqual(folded.layers.count, network.layers.count - network.layers.filter { $0 is BatchNorm2D }.count)
         XCTAssertTrue(folded.layers.compactMap { $0 as? Conv2D }.allSatisfy { $0.bias != nil })
         let probe = GradientCheck.randomTensor([4, 1, 28, 28], seed: 9)
         let expected = network.forward(probe, context: RunContext(training: false, threads: 2)).values

@@ -68,7 +68,7 @@ final class Conv2DTests: XCTestCase {
             let rectified = ReLU(inputShape: plain.outputShape).forward(convolved, context: context).values
             let pooled = try MaxPool2D(size: 2, stride: 2, inputShape: plain.outputShape, name: "pool").forward(convolved, context: context)
             let pooledThenRectified = ReLU(inputShape: Array(pooled.shape.dropFirst())).forward(pooled, context: context).values
-            for (epilogue, expected) in [(Conv2D.Epilogue.relu, rectified), (.maxPool2x2ThenReLU, pooledThenRectified)] {
+            for (epilogue, expected) in [(Epilogue.relu, rectified), (.maxPool2x2ThenReLU, pooledThenRectified)] {
                 let fused = try Conv2D(configuration, inputShape: [channels, h, w], name: "conv", epilogue: epilogue)
                 fused.weight.value.copy(from: plain.weight.value)
                 fused.bias!.value.copy(from: plain.bias!.value)
