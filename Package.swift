@@ -38,12 +38,14 @@ let package = Package(
             cSettings: [.unsafeFlags(["-Wall", "-Wextra"])],
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]
         ),
+        // Optimised in debug builds too, like CNN, whose products they are.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-Wall", "-Wextra"])]),
         // OpenBLAS is linked statically: its shared library's 16,000 symbol relocations and its
         // libgfortran and libquadmath cost every start of the tool more than a small image's work.
         // Optimised in debug builds too: the vector code of the convolutions runs 10 to 20 times
         // slower unoptimised, which the tests that run the shipped network over t10k and the
         // photos would pay.
-        .target(name: "CNN", dependencies: ["CBLAS", "CZlib"], swiftSettings: [.unsafeFlags(["-O"])] + staticRuntime,
+        .target(name: "CNN", dependencies: ["CBLAS", "CKernels", "CZlib"], swiftSettings: [.unsafeFlags(["-O"])] + staticRuntime,
                 linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libopenblas.a"]), .linkedLibrary("pthread")]),
         .target(name: "Datasets", dependencies: ["CNN", "CZlib"], swiftSettings: staticRuntime),
         // Optimised in debug builds too: segmenting a photo unoptimised takes 50 times as long,

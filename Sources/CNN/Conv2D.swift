@@ -38,6 +38,8 @@ public final class Conv2D: Layer {
     public let bias: Parameter?
     /// Set for inference only: a network with an epilogue cannot be trained.
     public let epilogue: Epilogue
+    /// The format of the products by Winograd's method; anything but float is for inference only.
+    public var precision: Precision { winograd?.precision ?? .float }
 
     private let channels, height, width, outHeight, outWidth: Int
     /// Input height and width with the padding on both sides.
@@ -64,7 +66,8 @@ public final class Conv2D: Layer {
     private let winograd: WinogradConvolution?
     private let turnedWinograd: WinogradConvolution?
 
-    public init(_ configuration: Configuration, inputShape: [Int], name: String, epilogue: Epilogue = .none) throws {
+    public init(_ configuration: Configuration, inputShape: [Int], name: String, epilogue: Epilogue = .none,
+                precision: Precision = .float) throws {
         guard inputShape.count == 3 else { throw ArchitectureError("\(name): a convolution needs [channels, height, width] input, not \(inputShape)") }
         let k = configuration.kernelSize, s = configuration.stride, p = configuration.padding
         guard configuration.filters > 0, k > 0, s > 0, p >= 0 else {
@@ -94,7 +97,8 @@ public final class Conv2D: Layer {
         outputShape = epilogue.outputShape([configuration.filters, outHeight, outWidth])
         let tied = configuration.bias != .untied
         winograd = tied && WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: channels, outHeight: outHeight, outWidth: outWidth)
-            ? WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth) : nil
+            ? WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth, precision: precision)
+            : nil
         turnedWinograd = WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: configuration.filters, outHeight: height, outWidth: width)
             ? WinogradConvolution(channels: configuration.filters, filters: channels, outHeight: height, outWidth: width) : nil
         weight = Parameter(name: "\(name).weight", shape: [configuration.filters, channels, k, k], decays: true)
@@ -122,7 +126,8 @@ public final class Conv2D: Layer {
         let batch = input.shape[0]
         let filters = configuration.filters
         let chunks = Parallel.chunkCount(batch, threads: context.threads)
-        precondition(!context.training || epilogue == .none, "a convolution with an epilogue runs at inference only")
+        precondition(!context.training || (epilogue == .none && precision == .float),
+                     "a convolution with an epilogue or in another precision than float runs at inference only")
         output.resize(to: [batch] + outputShape)
         if winograd == nil {
             if context.training {

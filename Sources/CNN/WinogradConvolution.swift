@@ -1,3 +1,5 @@
+import CKernels
+
 /// Winograd's F(2×2, 3×3) for a 3×3 convolution of stride 1 over a zero-padded image with even
 /// output sides: each 4×4 tile of the padded image (tiles overlap by two) becomes 16 numbers
 /// `Bᵀ d B`, each filter likewise `G g Gᵀ`, 16 products `[F × C] · [C × tiles]` take the place of
@@ -40,8 +42,16 @@ final class WinogradConvolution {
     private let products = Tensor()
     private let paddedImages = Tensor()
     private let filterGradients = Tensor()
+    /// The format of the 16 products (`float` in training).
+    let precision: Precision
+    /// In bfloat16: the transformed filters as pairs along the channels, `[16, F, ⌈C/2⌉]`, and
+    /// per thread the space the transformed inputs are rounded into.
+    private var packedFilters: [UInt32] = []
+    /// Raw memory rather than an array: threads write their parts of it at once.
+    private var roundedInputs = UnsafeMutableBufferPointer<UInt32>(start: nil, count: 0)
 
-    init(channels: Int, filters: Int, outHeight: Int, outWidth: Int) {
+    init(channels: Int, filters: Int, outHeight: Int, outWidth: Int, precision: Precision = .float) {
+        self.precision = precision
         self.channels = channels
         self.filters = filters
         self.outHeight = outHeight
@@ -55,6 +65,8 @@ final class WinogradConvolution {
         paddedSize = channels * paddedPlane + 32
         transformedFilters = Tensor(shape: [16, filters, channels])
     }
+
+    deinit { roundedInputs.deallocate() }
 
     /// Sizes the per-thread space and transforms the filters: `weight` is `[F, C, 3, 3]`, or, when
     /// `turned`, the `[C, F, 3, 3]` weight of the convolution whose input gradient this one
@@ -95,6 +107,7 @@ final class WinogradConvolution {
                 }
             }
         }
+        if precision == .bfloat16 { packFilters(threads: threads) }
     }
 
     /// Transforms the tiles of one image (`[C, OH, OW]`) on thread `thread` into column block
@@ -153,15 +166,44 @@ final class WinogradConvolution {
         return lanes
     }
 
+    private func packFilters(threads: Int) {
+        let pairs = Int(ck_bf16_pairs(Int32(channels)))
+        if packedFilters.count != 16 * filters * pairs { packedFilters = [UInt32](repeating: 0, count: 16 * filters * pairs) }
+        let perThread = Int(ck_bf16_scratch_words(Int32(channels), Int32(productWidth)))
+        if roundedInputs.count < threads * perThread {
+            roundedInputs.deallocate()
+            roundedInputs = .allocate(capacity: threads * perThread)
+        }
+        packedFilters.withUnsafeMutableBufferPointer { packed in
+            ck_bf16_pack_rows(transformedFilters.data, Int32(16 * filters), Int32(channels), Int32(channels), packed.baseAddress!)
+        }
+    }
+
     /// The 16 products on thread `thread` for the first `count` images of its inputs.
     func multiply(count: Int, thread: Int) {
         let u = transformedFilters.data
         let v = transformedInputs.data + thread * 16 * channels * productWidth
         let m = products.data + thread * 16 * filters * productWidth
+        if precision == .bfloat16 {
+            multiplyInBFloat16(count: count, thread: thread, inputs: v, into: m)
+            return
+        }
         for e in 0..<16 {
             BLAS.gemm(transposeA: false, transposeB: false, m: filters, n: count * tiles, k: channels,
                       a: u + e * filters * channels, lda: channels, b: v + e * channels * productWidth, ldb: productWidth,
                       beta: 0, c: m + e * filters * productWidth, ldc: productWidth)
+        }
+    }
+
+    private func multiplyInBFloat16(count: Int, thread: Int, inputs v: UnsafePointer<Float>, into m: UnsafeMutablePointer<Float>) {
+        let pairs = Int(ck_bf16_pairs(Int32(channels)))
+        let perThread = Int(ck_bf16_scratch_words(Int32(channels), Int32(productWidth)))
+        let rounded = roundedInputs.baseAddress! + thread * perThread
+        packedFilters.withUnsafeBufferPointer { packed in
+            for e in 0..<16 {
+                ck_bf16_gemm(Int32(filters), Int32(count * tiles), Int32(channels), packed.baseAddress! + e * filters * pairs,
+                             v + e * channels * productWidth, Int32(productWidth), m + e * filters * productWidth, Int32(productWidth), rounded)
+            }
         }
     }
 

@@ -57,6 +57,8 @@ struct Classify: ParsableCommand {
 
     @OptionGroup var pictures: PictureOptions
 
+    @OptionGroup var arithmetic: PrecisionOptions
+
     @OptionGroup var threading: ThreadOptions
 
     @Option(help: "Images classified at once, shared out among the threads (at least 32 to a thread).")
@@ -91,7 +93,7 @@ struct Classify: ParsableCommand {
         }
         var all = try inputSequence(problem: reportProblem)
 
-        let pipeline = ClassificationPipeline(network: try contents.network.preparedForInference(), header: contents.header)
+        let pipeline = ClassificationPipeline(network: try contents.network.preparedForInference(precision: arithmetic.precision), header: contents.header)
         pipeline.decoder.maxPixels = maxPixels
         pipeline.maxBytes = maxBytes
         pipeline.preprocessor = Preprocessor(mode: preprocess, polarity: invert)
