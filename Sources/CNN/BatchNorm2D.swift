@@ -181,6 +181,7 @@ public final class BatchNorm2D: Layer {
         }
     }
 
+    /// `y = a·x + b` over `count` values, rectified when asked.
     @inline(__always)
     private static func map(_ x: UnsafePointer<Float>, _ affine: (a: Float, b: Float), rectifying: Bool,
                             into y: UnsafeMutablePointer<Float>, count: Int) {
@@ -271,19 +272,12 @@ public final class BatchNorm2D: Layer {
             var i = 0
             while i + 8 <= n {
                 let xv = FloatRun.load8(x + i)
-                let dyv = dy.map { Self.gated(FloatRun.load8($0 + i), x: xv, gate) } ?? SIMD8()
+                let dyv = dy.map { BatchNorm2D.gated(FloatRun.load8($0 + i), x: xv, gate) } ?? SIMD8()
                 let xhat = (xv - muV) * invStdV
                 FloatRun.store8(factorV * (countV * dyv - sumDyV - xhat * sumDyXhatV), dx + i)
                 i += 8
             }
             for j in i..<n { dx[j] = value(dy: dy.map { BatchNorm2D.gated($0[j], x: x[j], gate) } ?? 0, x: x[j]) }
-        }
-
-        @inline(__always)
-        static func gated(_ dy: SIMD8<Float>, x: SIMD8<Float>, _ gate: (a: Float, b: Float)?) -> SIMD8<Float> {
-            guard let gate else { return dy }
-            let zero = SIMD8<Float>()
-            return zero.replacing(with: dy, where: SIMD8(repeating: gate.a) * x + SIMD8(repeating: gate.b) .> zero)
         }
     }
 
@@ -292,6 +286,14 @@ public final class BatchNorm2D: Layer {
     private static func gated(_ dy: Float, x: Float, _ gate: (a: Float, b: Float)?) -> Float {
         guard let gate else { return dy }
         return gate.a * x + gate.b > 0 ? dy : 0
+    }
+
+    /// The same for eight values at a time.
+    @inline(__always)
+    private static func gated(_ dy: SIMD8<Float>, x: SIMD8<Float>, _ gate: (a: Float, b: Float)?) -> SIMD8<Float> {
+        guard let gate else { return dy }
+        let zero = SIMD8<Float>()
+        return zero.replacing(with: dy, where: SIMD8(repeating: gate.a) * x + SIMD8(repeating: gate.b) .> zero)
     }
 
     // MARK: sums
@@ -306,7 +308,7 @@ public final class BatchNorm2D: Layer {
         let c = SIMD8<Float>(repeating: centre)
         while i + 8 <= count {
             let bv = FloatRun.load8(b + i)
-            let v = GradientTerms.gated(FloatRun.load8(a + i), x: bv, gate)
+            let v = gated(FloatRun.load8(a + i), x: bv, gate)
             sums += v
             products += v * (bv - c)
             i += 8
