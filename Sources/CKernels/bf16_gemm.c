@@ -1,5 +1,6 @@
 #include "CKernels.h"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #define CK_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
@@ -97,3 +98,16 @@ CK_TARGET void ck_bf16_gemm(int m, int n, int k, const uint32_t *a, const float 
         for (; vector < vectors; vector++) ck_block_1x1(row, vector, n, pairs, width, a, scratch, c, ldc);
     }
 }
+
+#else
+// Elsewhere there is no AVX-512 BF16: ck_bf16_supported() says so, and nothing calls the rest.
+int ck_bf16_supported(void) { return 0; }
+void ck_bf16_pack_rows(const float *a, int rows, int k, int lda, uint32_t *packed) {
+    (void)a, (void)rows, (void)k, (void)lda, (void)packed;
+    __builtin_trap();
+}
+void ck_bf16_gemm(int m, int n, int k, const uint32_t *a, const float *b, int ldb, float *c, int ldc, uint32_t *scratch) {
+    (void)m, (void)n, (void)k, (void)a, (void)b, (void)ldb, (void)c, (void)ldc, (void)scratch;
+    __builtin_trap();
+}
+#endif
