@@ -19,12 +19,17 @@ CK_TARGET static inline __m512 ck_load(const float *row, int column, int n) {
     return _mm512_maskz_loadu_ps(ck_first(n - column), row + column);
 }
 
-CK_TARGET void ck_bf16_pack_rows(const float *a, int rows, int k, int lda, uint32_t *packed) {
-    const int pairs = ck_bf16_pairs(k);
-    // cvtne2ps gives the second operand's sixteen values, then the first's; this interleaves
-    // them so that each word holds values 2i and 2i + 1 of the row.
+// Sixteen words, each `first[i]` and `second[i]` rounded to bfloat16 (to nearest even), first in
+// the low half. cvtne2ps gives the sixteen values of its second operand and then those of its
+// first; the permutation interleaves them.
+CK_TARGET static inline __m512i ck_pairs(__m512 first, __m512 second) {
     const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
                                                 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(second, first));
+}
+
+CK_TARGET void ck_bf16_pack_rows(const float *a, int rows, int k, int lda, uint32_t *packed) {
+    const int pairs = ck_bf16_pairs(k);
     const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i odds = _mm512_add_epi32(evens, _mm512_set1_epi32(1));
     for (int r = 0; r < rows; r++) {
@@ -33,9 +38,7 @@ CK_TARGET void ck_bf16_pack_rows(const float *a, int rows, int k, int lda, uint3
         for (int i = 0; i < k; i += 32) {
             __m512 first = ck_load(row, i, k), second = ck_load(row, i + 16, k);
             __m512 even = _mm512_permutex2var_ps(first, evens, second), odd = _mm512_permutex2var_ps(first, odds, second);
-            __m512i words = _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(odd, even));
-            int left = pairs - i / 2;
-            _mm512_mask_storeu_epi32(out + i / 2, ck_first(left), words);
+            _mm512_mask_storeu_epi32(out + i / 2, ck_first(pairs - i / 2), ck_pairs(even, odd));
         }
     }
 }
@@ -43,14 +46,9 @@ CK_TARGET void ck_bf16_pack_rows(const float *a, int rows, int k, int lda, uint3
 // Rows 2p and 2p + 1 of b as pairs, sixteen columns to a vector of words, `width` columns a pair
 // of rows (n rounded up to sixteen, zeros after n).
 CK_TARGET static void ck_pack_columns(const float *b, int k, int n, int ldb, uint32_t *out, int width) {
-    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
-                                                23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     for (int p = 0; p < ck_bf16_pairs(k); p++) {
         const float *upper = b + (long)(2 * p) * ldb, *lower = 2 * p + 1 < k ? upper + ldb : 0;
-        for (int j = 0; j < width; j += 16) {
-            __m512bh pair = _mm512_cvtne2ps_pbh(ck_load(lower, j, n), ck_load(upper, j, n));
-            _mm512_storeu_si512(out + (long)p * width + j, _mm512_permutexvar_epi16(interleave, (__m512i)pair));
-        }
+        for (int j = 0; j < width; j += 16) _mm512_storeu_si512(out + (long)p * width + j, ck_pairs(ck_load(upper, j, n), ck_load(lower, j, n)));
     }
 }
 

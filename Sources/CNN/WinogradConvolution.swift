@@ -49,6 +49,8 @@ final class WinogradConvolution {
     private var packedFilters: [UInt32] = []
     /// Raw memory rather than an array: threads write their parts of it at once.
     private var roundedInputs = UnsafeMutableBufferPointer<UInt32>(start: nil, count: 0)
+    /// Words of a packed filter row (pairs of channels), and of a thread's rounded inputs.
+    private let packedRow, roundedPerThread: Int
 
     init(channels: Int, filters: Int, outHeight: Int, outWidth: Int, precision: Precision = .float) {
         self.precision = precision
@@ -64,6 +66,8 @@ final class WinogradConvolution {
         productWidth = Self.imagesPerProduct * tiles + 8
         paddedSize = channels * paddedPlane + 32
         transformedFilters = Tensor(shape: [16, filters, channels])
+        packedRow = Int(ck_bf16_pairs(Int32(channels)))
+        roundedPerThread = Int(ck_bf16_scratch_words(Int32(channels), Int32(productWidth)))
     }
 
     deinit { roundedInputs.deallocate() }
@@ -167,12 +171,10 @@ final class WinogradConvolution {
     }
 
     private func packFilters(threads: Int) {
-        let pairs = Int(ck_bf16_pairs(Int32(channels)))
-        if packedFilters.count != 16 * filters * pairs { packedFilters = [UInt32](repeating: 0, count: 16 * filters * pairs) }
-        let perThread = Int(ck_bf16_scratch_words(Int32(channels), Int32(productWidth)))
-        if roundedInputs.count < threads * perThread {
+        if packedFilters.count != 16 * filters * packedRow { packedFilters = [UInt32](repeating: 0, count: 16 * filters * packedRow) }
+        if roundedInputs.count < threads * roundedPerThread {
             roundedInputs.deallocate()
-            roundedInputs = .allocate(capacity: threads * perThread)
+            roundedInputs = .allocate(capacity: threads * roundedPerThread)
         }
         packedFilters.withUnsafeMutableBufferPointer { packed in
             ck_bf16_pack_rows(transformedFilters.data, Int32(16 * filters), Int32(channels), Int32(channels), packed.baseAddress!)
@@ -196,12 +198,10 @@ final class WinogradConvolution {
     }
 
     private func multiplyInBFloat16(count: Int, thread: Int, inputs v: UnsafePointer<Float>, into m: UnsafeMutablePointer<Float>) {
-        let pairs = Int(ck_bf16_pairs(Int32(channels)))
-        let perThread = Int(ck_bf16_scratch_words(Int32(channels), Int32(productWidth)))
-        let rounded = roundedInputs.baseAddress! + thread * perThread
+        let rounded = roundedInputs.baseAddress! + thread * roundedPerThread
         packedFilters.withUnsafeBufferPointer { packed in
             for e in 0..<16 {
-                ck_bf16_gemm(Int32(filters), Int32(count * tiles), Int32(channels), packed.baseAddress! + e * filters * pairs,
+                ck_bf16_gemm(Int32(filters), Int32(count * tiles), Int32(channels), packed.baseAddress! + e * filters * packedRow,
                              v + e * channels * productWidth, Int32(productWidth), m + e * filters * productWidth, Int32(productWidth), rounded)
             }
         }
