@@ -62,9 +62,14 @@ public final class Conv2D: Layer {
     private let output = Tensor()
     private let inputGradient = Tensor()
     /// The forward pass, and the input gradient (a convolution of the output gradient with the
-    /// filters turned), by Winograd's method where the shapes allow it.
+    /// filters turned), by one of Winograd's methods where the shapes allow it: F(4×4, 3×3) in
+    /// float, F(2×2, 3×3) in bfloat16 (whose products take their inputs the other way round).
+    private let forwardMethod: (any WinogradMethod)?
+    private let turnedMethod: (any WinogradMethod)?
+    /// F(2×2, 3×3) for the weight gradient (and the forward pass in bfloat16).
     private let winograd: WinogradConvolution?
-    private let turnedWinograd: WinogradConvolution?
+    /// Images to each group of the backward pass, as many as both methods' products take.
+    private static let winogradGroup = min(WinogradConvolution.imagesPerProduct, Winograd4x4Convolution.imagesPerProduct)
 
     public init(_ configuration: Configuration, inputShape: [Int], name: String, epilogue: Epilogue = .none,
                 precision: Precision = .float) throws {
@@ -99,8 +104,12 @@ public final class Conv2D: Layer {
         winograd = tied && WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: channels, outHeight: outHeight, outWidth: outWidth)
             ? WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth, precision: precision)
             : nil
-        turnedWinograd = WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: configuration.filters, outHeight: height, outWidth: width)
-            ? WinogradConvolution(channels: configuration.filters, filters: channels, outHeight: height, outWidth: width) : nil
+        let (filters, outputHeight, outputWidth) = (configuration.filters, outHeight, outWidth)
+        forwardMethod = winograd.map { f2 -> any WinogradMethod in
+            precision == .float ? Winograd4x4Convolution(channels: inputShape[0], filters: filters, outHeight: outputHeight, outWidth: outputWidth) : f2
+        }
+        turnedMethod = Winograd4x4Convolution.applies(kernelSize: k, stride: s, padding: p, channels: configuration.filters, outHeight: height, outWidth: width)
+            ? Winograd4x4Convolution(channels: configuration.filters, filters: channels, outHeight: height, outWidth: width) : nil
         weight = Parameter(name: "\(name).weight", shape: [configuration.filters, channels, k, k], decays: true)
         switch configuration.bias {
         case .tied: bias = Parameter(name: "\(name).bias", shape: [configuration.filters], decays: false)
@@ -129,7 +138,7 @@ public final class Conv2D: Layer {
         precondition(!context.training || (epilogue == .none && precision == .float),
                      "a convolution with an epilogue or in another precision than float runs at inference only")
         output.resize(to: [batch] + outputShape)
-        if winograd == nil {
+        if forwardMethod == nil {
             if context.training {
                 columns.resize(to: [batch, patchSize, positions])
             } else {
@@ -138,8 +147,8 @@ public final class Conv2D: Layer {
             paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
             if epilogue == .maxPool2x2ThenReLU { unpooled.resize(to: [chunks, filters, outHeight, outWidth]) }
         }
-        if let winograd {
-            forward(input, by: winograd, chunks: chunks, training: context.training, threads: context.threads)
+        if let forwardMethod {
+            forward(input, by: forwardMethod, chunks: chunks, training: context.training, threads: context.threads)
             return output
         }
         let x = input.data, y = output.data, w = weight.value.data, paddedData = paddedImages.data
@@ -185,9 +194,9 @@ public final class Conv2D: Layer {
         }
     }
 
-    private func forward(_ input: Tensor, by winograd: WinogradConvolution, chunks: Int, training: Bool, threads: Int) {
-        let batch = input.shape[0], group = WinogradConvolution.imagesPerProduct
-        winograd.prepare(weight: weight.value.data, threads: chunks, training: training)
+    private func forward(_ input: Tensor, by winograd: any WinogradMethod, chunks: Int, training: Bool, threads: Int) {
+        let batch = input.shape[0], group = type(of: winograd).imagesPerProduct
+        winograd.prepare(weight: weight.value.data, turned: false, threads: chunks, training: false)
         if training { self.input = input }
         let x = input.data, y = output.data, biasValues = bias?.value.data
         let imageSize = channels * height * width, outputSize = output.itemSize
@@ -283,9 +292,10 @@ public final class Conv2D: Layer {
         let weightCount = weight.value.count, biasCount = bias?.value.count ?? 0
         let partialSize = weightCount + biasCount
         partialGradients.resize(to: [max(chunks - 1, 1), partialSize])
+        winograd?.prepare(weight: weight.value.data, threads: chunks, training: true)
         if needsInputGradient {
-            if let turnedWinograd {
-                turnedWinograd.prepare(weight: weight.value.data, turned: true, threads: chunks)
+            if let turnedMethod {
+                turnedMethod.prepare(weight: weight.value.data, turned: true, threads: chunks, training: false)
             } else {
                 scratch.resize(to: [chunks, patchSize, positions])
                 paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
@@ -305,7 +315,7 @@ public final class Conv2D: Layer {
             let db = biasGrad == nil ? nil : chunk == 0 ? biasGrad : partials + (chunk - 1) * partialSize + weightCount
             db?.update(repeating: 0, count: biasCount)
             // A group of images to each of Winograd's products.
-            let group = winograd == nil && turnedWinograd == nil ? 1 : WinogradConvolution.imagesPerProduct
+            let group = winograd == nil && turnedMethod == nil ? 1 : Self.winogradGroup
             for start in stride(from: range.lowerBound, to: range.upperBound, by: group) {
                 let images = start ..< min(start + group, range.upperBound)
                 if let winograd {
@@ -337,10 +347,10 @@ public final class Conv2D: Layer {
                     }
                 }
                 guard needsInputGradient else { continue }
-                if let turnedWinograd {
-                    for n in images { turnedWinograd.transformInput(dy + n * filters * positions, slot: n - start, thread: chunk) }
-                    turnedWinograd.multiply(count: images.count, thread: chunk)
-                    for n in images { turnedWinograd.transformOutput(slot: n - start, thread: chunk, bias: nil, into: dx + n * imageSize) }
+                if let turnedMethod {
+                    for n in images { turnedMethod.transformInput(dy + n * filters * positions, slot: n - start, thread: chunk) }
+                    turnedMethod.multiply(count: images.count, thread: chunk)
+                    for n in images { turnedMethod.transformOutput(slot: n - start, thread: chunk, bias: nil, epilogue: .none, into: dx + n * imageSize) }
                 } else {
                     let dcol = scratchData + chunk * columnSize
                     for n in images {

@@ -16,7 +16,7 @@ import CKernels
 ///
 /// Every loop of the transforms runs along a row of tiles, and the tiles of a few images go into
 /// each product: four was the fastest (larger groups fall out of the cache).
-final class WinogradConvolution {
+final class WinogradConvolution: WinogradMethod {
     static let imagesPerProduct = 4
 
     /// Whether a convolution of this shape can be computed this way, and gains from it: with few

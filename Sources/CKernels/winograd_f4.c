@@ -1,0 +1,235 @@
+#include "CKernels.h"
+
+// Winograd's F(4×4, 3×3) with the interpolation points 0, ±1, ±2 and ∞ (Lavin and Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2015): Bᵀ, G and Aᵀ below are theirs.
+//
+// The transforms run sixteen lanes at a time, sixteen channels or filters of one tile: the image
+// is laid out channels-last first, so that each of a tile's 36 values is one load, and the
+// products keep the filters along their rows; each tile's 4×4 outputs are turned back into the
+// filters' planes by a transpose in registers. Written in C with the compiler's vector types
+// because the width of the vectors is chosen at run time: one copy of each for AVX-512, AVX2 and
+// the x86-64 baseline. Contraction into fused multiply-adds is off, so every copy rounds alike
+// and a result does not depend on the processor's extensions.
+
+#pragma clang fp contract(off)
+
+#if defined(__x86_64__)
+#define CK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CK_CLONES
+#endif
+
+typedef float ck_v16 __attribute__((vector_size(64), aligned(4)));
+typedef float ck_v4 __attribute__((vector_size(16), aligned(4)));
+typedef float ck_v2 __attribute__((vector_size(8), aligned(4)));
+typedef int ck_mask16 __attribute__((vector_size(64), aligned(4)));
+
+// Macros rather than functions: a function taking or giving a vector would have one calling
+// convention for all the copies, which the compiler refuses for vectors wider than the baseline's.
+#define CK_LOAD16(p) (*(const ck_v16 *)(p))
+#define CK_STORE16(p, v) (*(ck_v16 *)(p) = (v))
+
+// G times a column (a, b, c) of a filter. Multiplied by reciprocals rather than divided: in
+// training the filters are transformed at every step.
+static void ck_g(float a, float b, float c, float out[6]) {
+    const float sixth = 1.0f / 6, twelfth = 1.0f / 12, twentyFourth = 1.0f / 24;
+    out[0] = a * 0.25f;
+    out[1] = -((a + b) + c) * sixth;
+    out[2] = -((a - b) + c) * sixth;
+    out[3] = (a * twentyFourth + b * twelfth) + c * sixth;
+    out[4] = (a * twentyFourth - b * twelfth) + c * sixth;
+    out[5] = c;
+}
+
+void ck_wf4_filters(const float *weight, int filters, int channels, int turned, int paddedChannels, int paddedFilters, float *u) {
+    const long plane = (long)paddedChannels * paddedFilters;
+    for (int e = 0; e < 36; e++)
+        for (long i = 0; i < plane; i++) u[e * plane + i] = 0;
+    for (int f = 0; f < filters; f++) {
+        for (int c = 0; c < channels; c++) {
+            float *out = u + (long)c * paddedFilters + f;
+            float g[9], columns[3][6];
+            for (int t = 0; t < 9; t++) g[t] = turned ? weight[((long)c * filters + f) * 9 + 8 - t] : weight[((long)f * channels + c) * 9 + t];
+            for (int j = 0; j < 3; j++) ck_g(g[j], g[3 + j], g[6 + j], columns[j]);
+            for (int i = 0; i < 6; i++) {
+                float row[6];
+                ck_g(columns[0][i], columns[1][i], columns[2][i], row);
+                for (int k = 0; k < 6; k++) out[(i * 6 + k) * plane] = row[k];
+            }
+        }
+    }
+}
+
+// One round of a transpose of sixteen vectors: rows i and i + 8 of `from` interleaved into rows
+// 2i and 2i + 1 of `to`. Four rounds transpose them (each turns the bits of a value's row and
+// lane, four of each, left by one).
+#define CK_INTERLEAVE16(from, to)                                                                                         \
+    do {                                                                                                                  \
+        for (int i = 0; i < 8; i++) {                                                                                     \
+            (to)[2 * i] = __builtin_shufflevector((from)[i], (from)[i + 8], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23); \
+            (to)[2 * i + 1] = __builtin_shufflevector((from)[i], (from)[i + 8], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31); \
+        }                                                                                                                 \
+    } while (0)
+
+#define CK_TRANSPOSE16(r, scratch)        \
+    do {                                  \
+        CK_INTERLEAVE16(r, scratch);      \
+        CK_INTERLEAVE16(scratch, r);      \
+        CK_INTERLEAVE16(r, scratch);      \
+        CK_INTERLEAVE16(scratch, r);      \
+    } while (0)
+
+// Sixteen channels at a time: sixteen runs of a row, one from each channel, transposed into the
+// row's pixels. Reads up to fifteen floats past a row, but not past the image.
+CK_CLONES void ck_wf4_pad(const float *image, int channels, int height, int width, int paddedChannels, float *padded) {
+    const long paddedWidth = 4 * ((width + 3) / 4) + 2, planeSize = (long)height * width, end = channels * planeSize;
+    for (int c = 0; c < channels; c += 16) {
+        const int count = channels - c < 16 ? channels - c : 16;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x += 16) {
+                const int run = width - x < 16 ? width - x : 16;
+                ck_v16 pixels[16], scratch[16];
+                for (int l = 0; l < 16; l++) {
+                    const long at = (c + l) * planeSize + (long)y * width + x;
+                    if (l >= count) {
+                        pixels[l] = (ck_v16){};
+                    } else if (at + 16 <= end) {
+                        pixels[l] = CK_LOAD16(image + at);
+                    } else {
+                        float last[16] = {0};
+                        for (int i = 0; i < run; i++) last[i] = image[at + i];
+                        pixels[l] = CK_LOAD16(last);
+                    }
+                }
+                CK_TRANSPOSE16(pixels, scratch);
+                float *out = padded + ((y + 1) * paddedWidth + x + 1) * paddedChannels + c;
+                for (int i = 0; i < run; i++) CK_STORE16(out + i * paddedChannels, pixels[i]);
+            }
+        }
+    }
+}
+
+// Bᵀ times six vectors.
+#define CK_BT(d0, d1, d2, d3, d4, d5, out)                                         \
+    do {                                                                          \
+        const ck_v16 b0 = (d0), b1 = (d1), b2 = (d2), b3 = (d3), b4 = (d4), b5 = (d5); \
+        (out)[0] = (4 * b0 - 5 * b2) + b4;                                        \
+        (out)[1] = (b3 + b4) - 4 * (b1 + b2);                                     \
+        (out)[2] = (b4 - b3) + 4 * (b1 - b2);                                     \
+        (out)[3] = (b4 - b2) + 2 * (b3 - b1);                                     \
+        (out)[4] = (b4 - b2) - 2 * (b3 - b1);                                     \
+        (out)[5] = (4 * b1 - 5 * b3) + b5;                                        \
+    } while (0)
+
+CK_CLONES void ck_wf4_input(const float *padded, int tilesY, int tilesX, int paddedChannels, float *v, long elementStride) {
+    const long pixel = paddedChannels, line = (long)(4 * tilesX + 2) * pixel;
+    for (int ty = 0; ty < tilesY; ty++) {
+        for (int tx = 0; tx < tilesX; tx++) {
+            float *column = v + (long)(ty * tilesX + tx) * paddedChannels;
+            for (int c = 0; c < paddedChannels; c += 16) {
+                const float *p = padded + 4 * ty * line + 4 * tx * pixel + c;
+                ck_v16 rows[6][6];
+                for (int i = 0; i < 6; i++) {
+                    const float *r = p + i * line;
+                    CK_BT(CK_LOAD16(r), CK_LOAD16(r + pixel), CK_LOAD16(r + 2 * pixel), CK_LOAD16(r + 3 * pixel),
+                          CK_LOAD16(r + 4 * pixel), CK_LOAD16(r + 5 * pixel), rows[i]);
+                }
+                for (int j = 0; j < 6; j++) {
+                    ck_v16 out[6];
+                    CK_BT(rows[0][j], rows[1][j], rows[2][j], rows[3][j], rows[4][j], rows[5][j], out);
+                    for (int k = 0; k < 6; k++) CK_STORE16(column + (k * 6 + j) * elementStride + c, out[k]);
+                }
+            }
+        }
+    }
+}
+
+// Aᵀ times six vectors.
+#define CK_AT(m0, m1, m2, m3, m4, m5, out)                                                              \
+    do {                                                                                               \
+        const ck_v16 a0 = (m0), a5 = (m5), sum12 = (m1) + (m2), difference12 = (m1) - (m2);            \
+        const ck_v16 sum34 = (m3) + (m4), difference34 = (m3) - (m4);                                  \
+        (out)[0] = (a0 + sum12) + sum34;                                                               \
+        (out)[1] = difference12 + 2 * difference34;                                                    \
+        (out)[2] = sum12 + 4 * sum34;                                                                  \
+        (out)[3] = (difference12 + 8 * difference34) + a5;                                             \
+    } while (0)
+
+// Lane by lane the larger of the two (`b` where `a < b`), as a max-pooling layer picks it.
+#define CK_LARGER(a, b) ((ck_v16)((((a) < (b)) & (ck_mask16)(b)) | (~((a) < (b)) & (ck_mask16)(a))))
+
+// ReLU as the layer does it: 0 where 0 ≥ x (−0 included), x elsewhere (NaN included).
+#define CK_RECTIFIED(x) ((ck_v16)(~((ck_v16){} >= (x)) & (ck_mask16)(x)))
+
+CK_CLONES void ck_wf4_output(const float *m, long elementStride, int filters, int paddedFilters, int tilesY, int tilesX,
+                             int outHeight, int outWidth, const float *bias, int epilogue, float *out) {
+    const int pooledHeight = outHeight / 2, pooledWidth = outWidth / 2;
+    for (int ty = 0; ty < tilesY; ty++) {
+        for (int tx = 0; tx < tilesX; tx++) {
+            const float *tile = m + (long)(ty * tilesX + tx) * paddedFilters;
+            for (int first = 0; first < filters; first += 16) {
+                const int count = filters - first < 16 ? filters - first : 16;
+                float biases[16] = {0};
+                for (int l = 0; l < count && bias; l++) biases[l] = bias[first + l];
+                const ck_v16 b = CK_LOAD16(biases);
+                ck_v16 rows[6][4];
+                for (int i = 0; i < 6; i++) {
+                    const float *r = tile + first + i * 6 * elementStride;
+                    CK_AT(CK_LOAD16(r), CK_LOAD16(r + elementStride), CK_LOAD16(r + 2 * elementStride), CK_LOAD16(r + 3 * elementStride),
+                          CK_LOAD16(r + 4 * elementStride), CK_LOAD16(r + 5 * elementStride), rows[i]);
+                }
+                // The tile's 4×4 outputs, each a vector over sixteen filters: result[4y + x].
+                ck_v16 result[16];
+                for (int j = 0; j < 4; j++) {
+                    ck_v16 column[4];
+                    CK_AT(rows[0][j], rows[1][j], rows[2][j], rows[3][j], rows[4][j], rows[5][j], column);
+                    for (int i = 0; i < 4; i++) result[4 * i + j] = column[i];
+                }
+                if (epilogue == CK_EPILOGUE_POOL_RELU) {
+                    // Each tile's 4×4 holds four whole 2×2 windows; the bias is added after the
+                    // maximum, the same float as adding it to each of the four (rounding a sum is
+                    // monotonic).
+                    float pooled[4][16];
+                    for (int w = 0; w < 4; w++) {
+                        const int at = 8 * (w / 2) + 2 * (w % 2);
+                        const ck_v16 largest = CK_LARGER(CK_LARGER(result[at], result[at + 4]), CK_LARGER(result[at + 1], result[at + 5]));
+                        CK_STORE16(pooled[w], CK_RECTIFIED(largest + b));
+                    }
+                    const int y = 2 * ty, x = 2 * tx, plane = pooledHeight * pooledWidth;
+                    float *o = out + ((long)first * pooledHeight + y) * pooledWidth + x;
+                    if (y + 2 <= pooledHeight && x + 2 <= pooledWidth) {
+                        for (int l = 0; l < count; l++, o += plane) {
+                            o[0] = pooled[0][l], o[1] = pooled[1][l];
+                            o[pooledWidth] = pooled[2][l], o[pooledWidth + 1] = pooled[3][l];
+                        }
+                    } else {
+                        for (int w = 0; w < 4; w++) {
+                            if (y + w / 2 >= pooledHeight || x + w % 2 >= pooledWidth) continue;
+                            for (int l = 0; l < count; l++) o[(long)l * plane + (w / 2) * pooledWidth + w % 2] = pooled[w][l];
+                        }
+                    }
+                    continue;
+                }
+                for (int i = 0; i < 16; i++) result[i] = epilogue == CK_EPILOGUE_RELU ? CK_RECTIFIED(result[i] + b) : result[i] + b;
+                ck_v16 scratch[16];
+                CK_TRANSPOSE16(result, scratch);
+                // Now a vector for each filter: its 4×4 outputs, row by row.
+                const int top = 4 * ty, left = 4 * tx;
+                const int rows4 = outHeight - top < 4 ? outHeight - top : 4, columns4 = outWidth - left < 4 ? outWidth - left : 4;
+                for (int l = 0; l < count; l++) {
+                    float *o = out + ((long)(first + l) * outHeight + top) * outWidth + left;
+                    const ck_v16 v = result[l];
+                    const ck_v4 row[4] = {__builtin_shufflevector(v, v, 0, 1, 2, 3), __builtin_shufflevector(v, v, 4, 5, 6, 7),
+                                          __builtin_shufflevector(v, v, 8, 9, 10, 11), __builtin_shufflevector(v, v, 12, 13, 14, 15)};
+                    for (int i = 0; i < rows4; i++) {
+                        if (columns4 == 4) {
+                            *(ck_v4 *)(o + i * outWidth) = row[i];
+                        } else {
+                            *(ck_v2 *)(o + i * outWidth) = __builtin_shufflevector(row[i], row[i], 0, 1);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
