@@ -60,6 +60,36 @@ void ck_wf4_filters(const float *weight, int filters, int channels, int turned, 
     }
 }
 
+// Gᵀ times six numbers: the adjoint of ck_g.
+static void ck_g_adjoint(const float y[6], float out[3]) {
+    const float sixth = 1.0f / 6, twelfth = 1.0f / 12, twentyFourth = 1.0f / 24;
+    const float sum12 = y[1] + y[2], sum34 = y[3] + y[4];
+    out[0] = (y[0] * 0.25f - sum12 * sixth) + sum34 * twentyFourth;
+    out[1] = (y[2] - y[1]) * sixth + (y[3] - y[4]) * twelfth;
+    out[2] = (sum34 - sum12) * sixth + y[5];
+}
+
+void ck_wf4_filter_gradient(const float *du, int filters, int channels, int paddedChannels, int paddedFilters, float *weightGradient) {
+    const long plane = (long)paddedChannels * paddedFilters;
+    for (int f = 0; f < filters; f++) {
+        for (int c = 0; c < channels; c++) {
+            const float *u = du + (long)c * paddedFilters + f;
+            // Gᵀ·dU a column at a time, then each of its three rows times G.
+            float columns[6][3];
+            for (int k = 0; k < 6; k++) {
+                float column[6];
+                for (int i = 0; i < 6; i++) column[i] = u[(i * 6 + k) * plane];
+                ck_g_adjoint(column, columns[k]);
+            }
+            float *g = weightGradient + ((long)f * channels + c) * 9;
+            for (int p = 0; p < 3; p++) {
+                const float row[6] = {columns[0][p], columns[1][p], columns[2][p], columns[3][p], columns[4][p], columns[5][p]};
+                ck_g_adjoint(row, g + 3 * p);
+            }
+        }
+    }
+}
+
 // One round of a transpose of sixteen vectors: rows i and i + 8 of `from` interleaved into rows
 // 2i and 2i + 1 of `to`. Four rounds transpose them (each turns the bits of a value's row and
 // lane, four of each, left by one).
@@ -121,27 +151,61 @@ CK_CLONES void ck_wf4_pad(const float *image, int channels, int height, int widt
         (out)[5] = (4 * b1 - 5 * b3) + b5;                                        \
     } while (0)
 
-CK_CLONES void ck_wf4_input(const float *padded, int tilesY, int tilesX, int paddedChannels, float *v, long elementStride) {
-    const long pixel = paddedChannels, line = (long)(4 * tilesX + 2) * pixel;
+// A times four vectors: the adjoint of Aᵀ.
+#define CK_A(y0, y1, y2, y3, out)                                                 \
+    do {                                                                         \
+        const ck_v16 q0 = (y0), q1 = (y1), q2 = (y2), q3 = (y3);                  \
+        const ck_v16 even = q0 + q2, odd = q1 + q3;                              \
+        const ck_v16 even4 = q0 + 4 * q2, odd2 = 2 * q1 + 8 * q3;                \
+        (out)[0] = q0;                                                           \
+        (out)[1] = even + odd;                                                   \
+        (out)[2] = even - odd;                                                   \
+        (out)[3] = even4 + odd2;                                                 \
+        (out)[4] = even4 - odd2;                                                 \
+        (out)[5] = q3;                                                           \
+    } while (0)
+
+// The 36 values of each tile, sixteen channels at a time, from an image laid out by ck_wf4_pad:
+// `Bᵀ d B` from the tile's 6×6 inputs (`side` 6), or `A dy Aᵀ` from its 4×4 outputs' gradient
+// inside the frame (`side` 4); value e of tile t, channel c at `v[e · elementStride + t · lanes + c]`.
+CK_CLONES static void ck_wf4_tiles(const float *padded, int tilesY, int tilesX, int lanes, int side, float *v, long elementStride) {
+    const long line = (long)(4 * tilesX + 2) * lanes;
+    const int frame = side == 6 ? 0 : 1;
     for (int ty = 0; ty < tilesY; ty++) {
         for (int tx = 0; tx < tilesX; tx++) {
-            float *column = v + (long)(ty * tilesX + tx) * paddedChannels;
-            for (int c = 0; c < paddedChannels; c += 16) {
-                const float *p = padded + 4 * ty * line + 4 * tx * pixel + c;
+            float *column = v + (long)(ty * tilesX + tx) * lanes;
+            for (int c = 0; c < lanes; c += 16) {
+                const float *p = padded + (4 * ty + frame) * line + (long)(4 * tx + frame) * lanes + c;
                 ck_v16 rows[6][6];
-                for (int i = 0; i < 6; i++) {
+                for (int i = 0; i < side; i++) {
                     const float *r = p + i * line;
-                    CK_BT(CK_LOAD16(r), CK_LOAD16(r + pixel), CK_LOAD16(r + 2 * pixel), CK_LOAD16(r + 3 * pixel),
-                          CK_LOAD16(r + 4 * pixel), CK_LOAD16(r + 5 * pixel), rows[i]);
+                    if (side == 6) {
+                        CK_BT(CK_LOAD16(r), CK_LOAD16(r + lanes), CK_LOAD16(r + 2 * lanes), CK_LOAD16(r + 3 * lanes),
+                              CK_LOAD16(r + 4 * lanes), CK_LOAD16(r + 5 * lanes), rows[i]);
+                    } else {
+                        CK_A(CK_LOAD16(r), CK_LOAD16(r + lanes), CK_LOAD16(r + 2 * lanes), CK_LOAD16(r + 3 * lanes), rows[i]);
+                    }
                 }
                 for (int j = 0; j < 6; j++) {
                     ck_v16 out[6];
-                    CK_BT(rows[0][j], rows[1][j], rows[2][j], rows[3][j], rows[4][j], rows[5][j], out);
+                    if (side == 6) {
+                        CK_BT(rows[0][j], rows[1][j], rows[2][j], rows[3][j], rows[4][j], rows[5][j], out);
+                    } else {
+                        CK_A(rows[0][j], rows[1][j], rows[2][j], rows[3][j], out);
+                    }
                     for (int k = 0; k < 6; k++) CK_STORE16(column + (k * 6 + j) * elementStride + c, out[k]);
                 }
             }
         }
     }
+}
+
+void ck_wf4_input(const float *padded, int tilesY, int tilesX, int paddedChannels, float *v, long elementStride) {
+    ck_wf4_tiles(padded, tilesY, tilesX, paddedChannels, 6, v, elementStride);
+}
+
+void ck_wf4_output_gradient(const float *padded, int tilesY, int tilesX, int paddedFilters, float *m, long elementStride) {
+    ck_wf4_tiles(padded, tilesY, tilesX, paddedFilters, 4, m, elementStride);
 }
 
 // Aᵀ times six vectors.

@@ -39,7 +39,7 @@ public final class Conv2D: Layer {
     /// Set for inference only: a network with an epilogue cannot be trained.
     public let epilogue: Epilogue
     /// The format of the products by Winograd's method; anything but float is for inference only.
-    public var precision: Precision { winograd?.precision ?? .float }
+    public var precision: Precision { bfloat16Winograd == nil ? .float : .bfloat16 }
 
     private let channels, height, width, outHeight, outWidth: Int
     /// Input height and width with the padding on both sides.
@@ -61,15 +61,13 @@ public final class Conv2D: Layer {
     private let partialGradients = Tensor()
     private let output = Tensor()
     private let inputGradient = Tensor()
-    /// The forward pass, and the input gradient (a convolution of the output gradient with the
-    /// filters turned), by one of Winograd's methods where the shapes allow it: F(4×4, 3×3) in
-    /// float, F(2×2, 3×3) in bfloat16 (whose products take their inputs the other way round).
-    private let forwardMethod: (any WinogradMethod)?
-    private let turnedMethod: (any WinogradMethod)?
-    /// F(2×2, 3×3) for the weight gradient (and the forward pass in bfloat16).
+    /// The forward pass and the weight gradient, and the input gradient (a convolution of the
+    /// output gradient with the filters turned), by Winograd's method where the shapes allow it;
+    /// in bfloat16 the forward pass by its own (inference only).
     private let winograd: WinogradConvolution?
-    /// Images to each group of the backward pass, as many as both methods' products take.
-    private static let winogradGroup = min(WinogradConvolution.imagesPerProduct, Winograd4x4Convolution.imagesPerProduct)
+    private let turnedWinograd: WinogradConvolution?
+    private let bfloat16Winograd: BFloat16WinogradConvolution?
+    private var forwardWinograd: (any WinogradMethod)? { bfloat16Winograd ?? winograd }
 
     public init(_ configuration: Configuration, inputShape: [Int], name: String, epilogue: Epilogue = .none,
                 precision: Precision = .float) throws {
@@ -101,15 +99,13 @@ public final class Conv2D: Layer {
         self.epilogue = epilogue
         outputShape = epilogue.outputShape([configuration.filters, outHeight, outWidth])
         let tied = configuration.bias != .untied
-        winograd = tied && WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: channels, outHeight: outHeight, outWidth: outWidth)
-            ? WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth, precision: precision)
-            : nil
-        let (filters, outputHeight, outputWidth) = (configuration.filters, outHeight, outWidth)
-        forwardMethod = winograd.map { f2 -> any WinogradMethod in
-            precision == .float ? Winograd4x4Convolution(channels: inputShape[0], filters: filters, outHeight: outputHeight, outWidth: outputWidth) : f2
-        }
-        turnedMethod = Winograd4x4Convolution.applies(kernelSize: k, stride: s, padding: p, channels: configuration.filters, outHeight: height, outWidth: width)
-            ? Winograd4x4Convolution(channels: configuration.filters, filters: channels, outHeight: height, outWidth: width) : nil
+        let byWinograd = tied && WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: channels, outHeight: outHeight, outWidth: outWidth)
+        winograd = byWinograd && precision == .float
+            ? WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth) : nil
+        bfloat16Winograd = byWinograd && precision == .bfloat16
+            ? BFloat16WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth) : nil
+        turnedWinograd = WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: configuration.filters, outHeight: height, outWidth: width)
+            ? WinogradConvolution(channels: configuration.filters, filters: channels, outHeight: height, outWidth: width) : nil
         weight = Parameter(name: "\(name).weight", shape: [configuration.filters, channels, k, k], decays: true)
         switch configuration.bias {
         case .tied: bias = Parameter(name: "\(name).bias", shape: [configuration.filters], decays: false)
@@ -138,7 +134,7 @@ public final class Conv2D: Layer {
         precondition(!context.training || (epilogue == .none && precision == .float),
                      "a convolution with an epilogue or in another precision than float runs at inference only")
         output.resize(to: [batch] + outputShape)
-        if forwardMethod == nil {
+        if forwardWinograd == nil {
             if context.training {
                 columns.resize(to: [batch, patchSize, positions])
             } else {
@@ -147,8 +143,8 @@ public final class Conv2D: Layer {
             paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
             if epilogue == .maxPool2x2ThenReLU { unpooled.resize(to: [chunks, filters, outHeight, outWidth]) }
         }
-        if let forwardMethod {
-            forward(input, by: forwardMethod, chunks: chunks, training: context.training, threads: context.threads)
+        if let forwardWinograd {
+            forward(input, by: forwardWinograd, chunks: chunks, training: context.training, threads: context.threads)
             return output
         }
         let x = input.data, y = output.data, w = weight.value.data, paddedData = paddedImages.data
@@ -196,7 +192,7 @@ public final class Conv2D: Layer {
 
     private func forward(_ input: Tensor, by winograd: any WinogradMethod, chunks: Int, training: Bool, threads: Int) {
         let batch = input.shape[0], group = type(of: winograd).imagesPerProduct
-        winograd.prepare(weight: weight.value.data, turned: false, threads: chunks, training: false)
+        winograd.prepare(weight: weight.value.data, turned: false, threads: chunks, training: training)
         if training { self.input = input }
         let x = input.data, y = output.data, biasValues = bias?.value.data
         let imageSize = channels * height * width, outputSize = output.itemSize
@@ -292,10 +288,9 @@ public final class Conv2D: Layer {
         let weightCount = weight.value.count, biasCount = bias?.value.count ?? 0
         let partialSize = weightCount + biasCount
         partialGradients.resize(to: [max(chunks - 1, 1), partialSize])
-        winograd?.prepare(weight: weight.value.data, threads: chunks, training: true)
         if needsInputGradient {
-            if let turnedMethod {
-                turnedMethod.prepare(weight: weight.value.data, turned: true, threads: chunks, training: false)
+            if let turnedWinograd {
+                turnedWinograd.prepare(weight: weight.value.data, turned: true, threads: chunks)
             } else {
                 scratch.resize(to: [chunks, patchSize, positions])
                 paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
@@ -315,12 +310,15 @@ public final class Conv2D: Layer {
             let db = biasGrad == nil ? nil : chunk == 0 ? biasGrad : partials + (chunk - 1) * partialSize + weightCount
             db?.update(repeating: 0, count: biasCount)
             // A group of images to each of Winograd's products.
-            let group = winograd == nil && turnedMethod == nil ? 1 : Self.winogradGroup
+            let group = winograd == nil && turnedWinograd == nil ? 1 : WinogradConvolution.imagesPerProduct
             for start in stride(from: range.lowerBound, to: range.upperBound, by: group) {
                 let images = start ..< min(start + group, range.upperBound)
                 if let winograd {
                     for n in images {
-                        winograd.transformOutputGradient(dy + n * filters * positions, end: dy + batch * filters * positions, slot: n - start, thread: chunk)
+                        winograd.transformOutputGradient(dy + n * filters * positions, slot: n - start, thread: chunk)
+                        // The input gradient's transform reads the output gradient as the weight
+                        // gradient's has just laid it out, instead of laying it out again.
+                        if needsInputGradient { turnedWinograd?.transformInput(laidOutBy: winograd, slot: n - start, thread: chunk) }
                         winograd.transformInput(x + n * imageSize, slot: n - start, thread: chunk)
                     }
                     winograd.accumulateFilterGradient(count: images.count, thread: chunk, first: start == range.lowerBound)
@@ -347,10 +345,12 @@ public final class Conv2D: Layer {
                     }
                 }
                 guard needsInputGradient else { continue }
-                if let turnedMethod {
-                    for n in images { turnedMethod.transformInput(dy + n * filters * positions, slot: n - start, thread: chunk) }
-                    turnedMethod.multiply(count: images.count, thread: chunk)
-                    for n in images { turnedMethod.transformOutput(slot: n - start, thread: chunk, bias: nil, epilogue: .none, into: dx + n * imageSize) }
+                if let turnedWinograd {
+                    if winograd == nil {
+                        for n in images { turnedWinograd.transformInput(dy + n * filters * positions, slot: n - start, thread: chunk) }
+                    }
+                    turnedWinograd.multiply(count: images.count, thread: chunk)
+                    for n in images { turnedWinograd.transformOutput(slot: n - start, thread: chunk, bias: nil, into: dx + n * imageSize) }
                 } else {
                     let dcol = scratchData + chunk * columnSize
                     for n in images {

@@ -1,380 +1,186 @@
 import CKernels
+import Foundation
 
-/// Winograd's F(2×2, 3×3) for a 3×3 convolution of stride 1 over a zero-padded image with even
-/// output sides: each 4×4 tile of the padded image (tiles overlap by two) becomes 16 numbers
-/// `Bᵀ d B`, each filter likewise `G g Gᵀ`, 16 products `[F × C] · [C × tiles]` take the place of
-/// one `[F × 9C] · [9C × positions]`, and each tile's 4×4 result gives a 2×2 tile of the output,
-/// `Aᵀ m A`: 2.25 times fewer multiplications, the same outputs up to rounding.
-/// `benchmarks/winograd_conv.c` measures it against im2col.
+/// Winograd's F(4×4, 3×3) for a 3×3 convolution of stride 1 and padding 1: each 6×6 tile of the
+/// padded image (tiles overlap by two) becomes 36 numbers `Bᵀ d B`, each filter `G g Gᵀ`, and 36
+/// products `[tiles × C] · [C × F]` give each tile's 4×4 outputs, `Aᵀ m A`: four times fewer
+/// multiplications than im2col, for the same outputs up to rounding (its transforms multiply by up
+/// to 8 and divide by 24, so a few times float's rounding). On the shipped network's 14×14 planes,
+/// sixteen tiles cover 16×16 outputs of which 14×14 are kept: 3.1 times fewer, and 1.36 times
+/// fewer than F(2×2, 3×3) (`BFloat16WinogradConvolution`, which products in bfloat16 need: this
+/// method's larger transforms magnify bfloat16's rounding to several percent of the output).
 ///
-/// The weight gradient is made the same way: each filter's 16 numbers get `dU = dM · Vᵀ`, where
-/// `dM = A dy Aᵀ` is each output tile's gradient taken back through `Aᵀ m A` and `V` the
-/// transformed input tiles, transformed again from the layer's input right before (keeping them
-/// from the forward pass for a whole batch, 2.25 times the input's size, costs more in memory
-/// traffic than transforming twice), and the filter `Gᵀ dU G`. The convolution is the same linear
-/// function of the filter whichever way it is computed, so this is its exact gradient, to rounding.
-///
-/// Every loop of the transforms runs along a row of tiles, and the tiles of a few images go into
-/// each product: four was the fastest (larger groups fall out of the cache).
+/// The transforms are `CKernels`' (`ck_wf4_*`), sixteen channels or filters at a time in vectors
+/// as wide as the processor has, which is why they are in C. The products take the tiles as rows
+/// (`[tiles × C] · [C × F]`), the shape OpenBLAS's small-matrix kernel runs at full speed.
+/// It computes a forward pass, an input gradient (with the filters turned) and a weight
+/// gradient, the last as `dU = Vᵀ · dM` for each of the 36: `dM = A dy Aᵀ` is each output tile's
+/// gradient taken back through `Aᵀ m A` and `V` the transformed input tiles, transformed again
+/// from the layer's input (keeping them from the forward pass for a whole batch, 2.9 times the
+/// input's size, would cost more in memory traffic), and the filter's `Gᵀ dU G`. The convolution
+/// is the same linear function of the filter whichever way it is computed, so this is its exact
+/// gradient, to rounding.
 final class WinogradConvolution: WinogradMethod {
     static let imagesPerProduct = 4
 
-    /// Whether a convolution of this shape can be computed this way, and gains from it: with few
-    /// input channels the products are too thin for the transforms to pay.
+    /// Whether a convolution of this shape can be computed this way, and gains from it (with few
+    /// input channels the products are too thin for the transforms to pay). The output transform
+    /// writes whole pairs of columns, so the sides must be even.
     static func applies(kernelSize: Int, stride: Int, padding: Int, channels: Int, outHeight: Int, outWidth: Int) -> Bool {
         kernelSize == 3 && stride == 1 && padding == 1 && channels >= 16 && outHeight % 2 == 0 && outWidth % 2 == 0
     }
 
     private let channels, filters, outHeight, outWidth: Int
-    private let tilesY, tilesX, tiles, paddedWidth, paddedPlane: Int
-    /// Columns of the products: the tiles of `imagesPerProduct` images side by side, and eight
-    /// more that the transforms' last vector of a row may run into.
-    private let productWidth: Int
-    /// One thread's padded image, with room for the last row's vector loads to run past its end.
+    /// Channels and filters rounded up to whole vectors: the products' sides.
+    private let paddedChannels, paddedFilters: Int
+    private let tilesY, tilesX, tiles: Int
+    /// One thread's image, channels last in its frame of zeros.
     private let paddedSize: Int
-    /// `[16, F, C]`, made from the weights at each forward.
+    /// `[36, paddedChannels, paddedFilters]`, made from the weights.
     private let transformedFilters: Tensor
-    /// Per thread: `[16, C, productWidth]`.
+    /// The weight `transformedFilters` were made from, and whether turned: at inference the
+    /// weights stay the same from one batch to the next, and comparing costs less than transforming.
+    private var transformedWeight: [Float] = []
+    private var transformedTurned = false
+    /// Per thread: 36 × `[imagesPerProduct · tiles, paddedChannels]`, `inputStride` apart.
     private let transformedInputs = Tensor()
-    /// Per thread: `[16, F, productWidth]` (the products, or in backward their gradient), the
-    /// image being transformed in its frame of zeros, `[C, OH + 2, OW + 2]`, and the gradient of
-    /// the transformed filters, `[16, F, C]`.
+    /// Per thread: 36 × `[imagesPerProduct · tiles, paddedFilters]`, `productStride` apart.
     private let products = Tensor()
     private let paddedImages = Tensor()
+    /// In training, per thread: one image's output gradient laid out as `paddedImages` (with the
+    /// filters as its channels), and the gradient of the transformed filters, `[36, paddedChannels, paddedFilters]`.
+    private let paddedGradients = Tensor()
     private let filterGradients = Tensor()
-    /// The format of the 16 products (`float` in training).
-    let precision: Precision
-    /// In bfloat16: the transformed filters as pairs along the channels, `[16, F, ⌈C/2⌉]`, and
-    /// per thread the space the transformed inputs are rounded into.
-    private var packedFilters: [UInt32] = []
-    /// Raw memory rather than an array: threads write their parts of it at once.
-    private var roundedInputs = UnsafeMutableBufferPointer<UInt32>(start: nil, count: 0)
-    /// Words of a packed filter row (pairs of channels), and of a thread's rounded inputs.
-    private let packedRow, roundedPerThread: Int
 
-    init(channels: Int, filters: Int, outHeight: Int, outWidth: Int, precision: Precision = .float) {
-        self.precision = precision
+    init(channels: Int, filters: Int, outHeight: Int, outWidth: Int) {
         self.channels = channels
         self.filters = filters
         self.outHeight = outHeight
         self.outWidth = outWidth
-        tilesY = outHeight / 2
-        tilesX = outWidth / 2
+        paddedChannels = (channels + 15) / 16 * 16
+        paddedFilters = (filters + 15) / 16 * 16
+        tilesY = (outHeight + 3) / 4
+        tilesX = (outWidth + 3) / 4
         tiles = tilesY * tilesX
-        paddedWidth = outWidth + 2
-        paddedPlane = (outHeight + 2) * paddedWidth
-        productWidth = Self.imagesPerProduct * tiles + 8
-        paddedSize = channels * paddedPlane + 32
-        transformedFilters = Tensor(shape: [16, filters, channels])
-        packedRow = Int(ck_bf16_pairs(Int32(channels)))
-        roundedPerThread = Int(ck_bf16_scratch_words(Int32(channels), Int32(productWidth)))
+        paddedSize = (4 * tilesY + 2) * (4 * tilesX + 2) * paddedChannels
+        transformedFilters = Tensor(shape: [36, paddedChannels, paddedFilters])
     }
 
-    deinit { roundedInputs.deallocate() }
+    private var columns: Int { Self.imagesPerProduct * tiles }
+    /// Floats from one of the 36 inputs' or products' matrices to the next: one cache line more
+    /// than they hold, so that the 36 values of a tile do not all fall into the same few sets of
+    /// the cache (on the shipped network the matrices are 16 KB).
+    private var inputStride: Int { columns * paddedChannels + 16 }
+    private var productStride: Int { columns * paddedFilters + 16 }
+    private var paddedGradientSize: Int { paddedSize / paddedChannels * paddedFilters }
 
     /// Sizes the per-thread space and transforms the filters: `weight` is `[F, C, 3, 3]`, or, when
     /// `turned`, the `[C, F, 3, 3]` weight of the convolution whose input gradient this one
     /// computes (each of its filters turned by half a turn: the gradient of a padding-1 3×3
     /// convolution with respect to its input is such a convolution of the output gradient).
-    /// In training, there is room for each thread's gradient of the transformed filters too.
+    /// In training, there is room for each thread's weight gradient too.
     func prepare(weight: UnsafePointer<Float>, turned: Bool = false, threads: Int, training: Bool = false) {
-        transformedInputs.resize(to: [threads, 16, channels, productWidth])
-        products.resize(to: [threads, 16, filters, productWidth])
+        transformedInputs.resize(to: [threads, 36 * inputStride])
+        products.resize(to: [threads, 36 * productStride])
         paddedImages.resize(to: [threads, paddedSize])
-        if training { filterGradients.resize(to: [threads, 16, filters, channels]) }
-        let u = transformedFilters.data, plane = filters * channels
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 9) { filter in
-            let g = filter.baseAddress!
-            for f in 0..<filters {
-                for c in 0..<channels {
-                    for t in 0..<9 {
-                        g[t] = turned ? weight[(c * filters + f) * 9 + 8 - t] : weight[(f * channels + c) * 9 + t]
-                    }
-                    for i in 0..<4 {
-                        // Row i of G·g, then that row times Gᵀ.
-                        let (a, b, d): (Float, Float, Float)
-                        switch i {
-                        case 0: (a, b, d) = (g[0], g[1], g[2])
-                        case 3: (a, b, d) = (g[6], g[7], g[8])
-                        default:
-                            let sign: Float = i == 1 ? 1 : -1
-                            a = 0.5 * (g[0] + sign * g[3] + g[6])
-                            b = 0.5 * (g[1] + sign * g[4] + g[7])
-                            d = 0.5 * (g[2] + sign * g[5] + g[8])
-                        }
-                        let row = u + i * 4 * plane + f * channels + c
-                        row[0] = a
-                        row[plane] = 0.5 * (a + b + d)
-                        row[2 * plane] = 0.5 * (a - b + d)
-                        row[3 * plane] = d
-                    }
-                }
-            }
+        // The frame and the channels past the image's stay zero: `transformInput` writes inside.
+        paddedImages.zero()
+        if training {
+            paddedGradients.resize(to: [threads, paddedGradientSize])
+            paddedGradients.zero()
+            filterGradients.resize(to: [threads, 36 * paddedChannels * paddedFilters])
         }
-        if precision == .bfloat16 { packFilters(threads: threads) }
+        let weightCount = filters * channels * 9
+        if transformedWeight.count != weightCount || turned != transformedTurned
+            || memcmp(transformedWeight, weight, weightCount * MemoryLayout<Float>.size) != 0 {
+            ck_wf4_filters(weight, Int32(filters), Int32(channels), turned ? 1 : 0, Int32(paddedChannels), Int32(paddedFilters), transformedFilters.data)
+            transformedWeight = Array(UnsafeBufferPointer(start: weight, count: weightCount))
+            transformedTurned = turned
+        }
     }
 
     /// Transforms the tiles of one image (`[C, OH, OW]`) on thread `thread` into column block
-    /// `slot` of the thread's inputs. Eight tiles of a row at a time: the sixteen columns under them, and the
-    /// sixteen from two further on, give each tile's first and last two columns as the even and
-    /// odd lanes. A row's last vector may store past the row's last tile, into the next row (or
-    /// slot) of tiles, which is written after it, or into the eight spare columns; so the slots
-    /// of a product must be transformed in order.
+    /// `slot` of the thread's inputs.
     func transformInput(_ image: UnsafePointer<Float>, slot: Int, thread: Int) {
-        let paddedBase = paddedImages.data + thread * paddedSize
-        Conv2D.pad(image, channels: channels, height: outHeight, width: outWidth, padding: 1, into: paddedBase)
-        let v = transformedInputs.data + thread * 16 * channels * productWidth
-        let step = channels * productWidth
-        for c in 0..<channels {
-            let plane = UnsafePointer(paddedBase + c * paddedPlane)
-            for ty in 0..<tilesY {
-                let r0 = plane + 2 * ty * paddedWidth, r1 = r0 + paddedWidth, r2 = r1 + paddedWidth, r3 = r2 + paddedWidth
-                let row = v + c * productWidth + slot * tiles + ty * tilesX
-                for k in stride(from: 0, to: tilesX, by: 8) {
-                    let at = 2 * k
-                    // Bᵀ·d: four rows from the tile's four, at the tiles' columns and two further.
-                    let (a, b, c2, d) = (Self.load16(r0 + at), Self.load16(r1 + at), Self.load16(r2 + at), Self.load16(r3 + at))
-                    let (a2, b2, c22, d2) = (Self.load16(r0 + at + 2), Self.load16(r1 + at + 2), Self.load16(r2 + at + 2), Self.load16(r3 + at + 2))
-                    let here = (a - c2, b + c2, c2 - b, b - d), next = (a2 - c22, b2 + c22, c22 - b2, b2 - d2)
-                    Self.storeRow(here.0, next.0, at: row + k, step: step)
-                    Self.storeRow(here.1, next.1, at: row + 4 * step + k, step: step)
-                    Self.storeRow(here.2, next.2, at: row + 8 * step + k, step: step)
-                    Self.storeRow(here.3, next.3, at: row + 12 * step + k, step: step)
-                }
-            }
-        }
+        let padded = paddedImages.data + thread * paddedSize
+        ck_wf4_pad(image, Int32(channels), Int32(outHeight), Int32(outWidth), Int32(paddedChannels), padded)
+        let v = transformedInputs.data + thread * 36 * inputStride + slot * tiles * paddedChannels
+        ck_wf4_input(padded, Int32(tilesY), Int32(tilesX), Int32(paddedChannels), v, inputStride)
     }
 
-    /// The four values `(Bᵀ d) B` of one row of Bᵀ·d for eight tiles, from that row at the
-    /// tiles' columns (`here`) and two columns on (`next`).
-    @inline(__always)
-    private static func storeRow(_ here: SIMD16<Float>, _ next: SIMD16<Float>, at v: UnsafeMutablePointer<Float>, step: Int) {
-        let first = here.evenHalf, second = here.oddHalf, third = next.evenHalf, fourth = next.oddHalf
-        FloatRun.store8(first - third, v)
-        FloatRun.store8(second + third, v + step)
-        FloatRun.store8(third - second, v + 2 * step)
-        FloatRun.store8(second - fourth, v + 3 * step)
-    }
-
-    @inline(__always)
-    private static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    /// Sixteen floats from `p`, zeros for those at or after `end`.
-    @inline(__always)
-    private static func load16(_ p: UnsafePointer<Float>, before end: UnsafePointer<Float>) -> SIMD16<Float> {
-        if p + 16 <= end { return load16(p) }
-        var lanes = SIMD16<Float>()
-        for i in 0..<max(0, end - p) { lanes[i] = p[i] }
-        return lanes
-    }
-
-    private func packFilters(threads: Int) {
-        if packedFilters.count != 16 * filters * packedRow { packedFilters = [UInt32](repeating: 0, count: 16 * filters * packedRow) }
-        if roundedInputs.count < threads * roundedPerThread {
-            roundedInputs.deallocate()
-            roundedInputs = .allocate(capacity: threads * roundedPerThread)
-        }
-        packedFilters.withUnsafeMutableBufferPointer { packed in
-            ck_bf16_pack_rows(transformedFilters.data, Int32(16 * filters), Int32(channels), Int32(channels), packed.baseAddress!)
-        }
-    }
-
-    /// The 16 products on thread `thread` for the first `count` images of its inputs.
+    /// The 36 products on thread `thread` for the first `count` images of its inputs.
     func multiply(count: Int, thread: Int) {
         let u = transformedFilters.data
-        let v = transformedInputs.data + thread * 16 * channels * productWidth
-        let m = products.data + thread * 16 * filters * productWidth
-        if precision == .bfloat16 {
-            multiplyInBFloat16(count: count, thread: thread, inputs: v, into: m)
-            return
-        }
-        for e in 0..<16 {
-            BLAS.gemm(transposeA: false, transposeB: false, m: filters, n: count * tiles, k: channels,
-                      a: u + e * filters * channels, lda: channels, b: v + e * channels * productWidth, ldb: productWidth,
-                      beta: 0, c: m + e * filters * productWidth, ldc: productWidth)
-        }
-    }
-
-    private func multiplyInBFloat16(count: Int, thread: Int, inputs v: UnsafePointer<Float>, into m: UnsafeMutablePointer<Float>) {
-        let rounded = roundedInputs.baseAddress! + thread * roundedPerThread
-        packedFilters.withUnsafeBufferPointer { packed in
-            for e in 0..<16 {
-                ck_bf16_gemm(Int32(filters), Int32(count * tiles), Int32(channels), packed.baseAddress! + e * filters * packedRow,
-                             v + e * channels * productWidth, Int32(productWidth), m + e * filters * productWidth, Int32(productWidth), rounded)
-            }
+        let v = transformedInputs.data + thread * 36 * inputStride
+        let m = products.data + thread * 36 * productStride
+        for e in 0..<36 {
+            BLAS.gemm(transposeA: false, transposeB: false, m: count * tiles, n: paddedFilters, k: paddedChannels,
+                      a: v + e * inputStride, lda: paddedChannels, b: u + e * paddedChannels * paddedFilters, ldb: paddedFilters,
+                      beta: 0, c: m + e * productStride, ldc: paddedFilters)
         }
     }
 
     /// Turns column block `slot` of thread `thread`'s products into one image's output
     /// (`[F, OH, OW]`), adding `bias` (one per filter) when there is one and applying `epilogue`
-    /// (`[F, OH / 2, OW / 2]` when it pools); eight tiles at a time, each vector of two output
-    /// rows interleaved from the even and odd columns' values.
+    /// (`[F, OH / 2, OW / 2]` when it pools).
     func transformOutput(slot: Int, thread: Int, bias: UnsafePointer<Float>?, epilogue: Epilogue = .none,
                          into output: UnsafeMutablePointer<Float>) {
-        guard epilogue != .maxPool2x2ThenReLU else {
-            transformOutputPooled(slot: slot, thread: thread, bias: bias, into: output)
-            return
-        }
-        let rectify = epilogue == .relu
-        let m = UnsafePointer(products.data + thread * 16 * filters * productWidth)
-        let step = filters * productWidth
-        var top = SIMD16<Float>(), bottom = SIMD16<Float>()
-        withUnsafeMutablePointer(to: &top) { topRow in
-            withUnsafeMutablePointer(to: &bottom) { bottomRow in
-                let topFloats = UnsafeMutableRawPointer(topRow).assumingMemoryBound(to: Float.self)
-                let bottomFloats = UnsafeMutableRawPointer(bottomRow).assumingMemoryBound(to: Float.self)
-                for f in 0..<filters {
-                    let b = SIMD8<Float>(repeating: bias?[f] ?? 0)
-                    for ty in 0..<tilesY {
-                        let p = m + f * productWidth + slot * tiles + ty * tilesX
-                        let y0 = output + (f * outHeight + 2 * ty) * outWidth, y1 = y0 + outWidth
-                        for k in stride(from: 0, to: tilesX, by: 8) {
-                            let tile = Self.outputTiles(p + k, step: step)
-                            var values = (tile.topEven + b, tile.topOdd + b, tile.bottomEven + b, tile.bottomOdd + b)
-                            if rectify {
-                                values = (ReLU.rectified(values.0), ReLU.rectified(values.1), ReLU.rectified(values.2), ReLU.rectified(values.3))
-                            }
-                            topRow.pointee.evenHalf = values.0
-                            topRow.pointee.oddHalf = values.1
-                            bottomRow.pointee.evenHalf = values.2
-                            bottomRow.pointee.oddHalf = values.3
-                            let count = 2 * min(8, tilesX - k)
-                            FloatRun.copy(topFloats, to: y0 + 2 * k, count: count)
-                            FloatRun.copy(bottomFloats, to: y1 + 2 * k, count: count)
-                        }
-                    }
-                }
-            }
-        }
+        let m = products.data + thread * 36 * productStride + slot * tiles * paddedFilters
+        ck_wf4_output(m, productStride, Int32(filters), Int32(paddedFilters), Int32(tilesY), Int32(tilesX),
+                      Int32(outHeight), Int32(outWidth), bias, epilogue.kernelCode, output)
     }
+}
 
-    /// The same followed by 2×2 max-pooling and ReLU: each tile's 2×2 result is one pooling
-    /// window, so each tile gives one value, the largest of its four (plus the bias) if positive.
-    /// The bias is added after the maximum, which gives the same float as adding it to each of
-    /// the four: rounding a sum is monotonic.
-    private func transformOutputPooled(slot: Int, thread: Int, bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>) {
-        let m = UnsafePointer(products.data + thread * 16 * filters * productWidth)
-        let step = filters * productWidth
-        for f in 0..<filters {
-            let b = SIMD8<Float>(repeating: bias?[f] ?? 0)
-            for ty in 0..<tilesY {
-                let p = m + f * productWidth + slot * tiles + ty * tilesX
-                let y = output + (f * tilesY + ty) * tilesX
-                for k in stride(from: 0, to: tilesX, by: 8) {
-                    let tile = Self.outputTiles(p + k, step: step)
-                    let largest = Self.larger(Self.larger(tile.topEven, tile.bottomEven), Self.larger(tile.topOdd, tile.bottomOdd))
-                    let pooled = ReLU.rectified(largest + b)
-                    if k + 8 <= tilesX {
-                        FloatRun.store8(pooled, y + k)
-                    } else {
-                        withUnsafeBytes(of: pooled) { lanes in
-                            for i in 0..<(tilesX - k) { y[k + i] = lanes.load(fromByteOffset: i * 4, as: Float.self) }
-                        }
-                    }
-                }
-            }
-        }
-    }
+// MARK: the weight gradient
 
-    // MARK: the weight gradient
-
+extension WinogradConvolution {
     /// Takes one image's output gradient (`[F, OH, OW]`) back through the output transform, into
-    /// column block `slot` of thread `thread`'s products: `A·dy·Aᵀ` for each tile, eight tiles of
-    /// a row at a time, in slot order as `transformInput` (a row's last vector may store past it).
-    /// A row's last vector may also load past the row, as far as `end`, the end of what can be
-    /// read: what it finds there goes to the columns past the row's tiles.
-    func transformOutputGradient(_ gradient: UnsafePointer<Float>, end: UnsafePointer<Float>, slot: Int, thread: Int) {
-        let m = products.data + thread * 16 * filters * productWidth
-        let step = filters * productWidth
-        for f in 0..<filters {
-            for ty in 0..<tilesY {
-                let y0 = gradient + (f * outHeight + 2 * ty) * outWidth, y1 = y0 + outWidth
-                let row = m + f * productWidth + slot * tiles + ty * tilesX
-                for k in stride(from: 0, to: tilesX, by: 8) {
-                    let top = Self.load16(y0 + 2 * k, before: end), bottom = Self.load16(y1 + 2 * k, before: end)
-                    let (a, b, c, d) = (top.evenHalf, top.oddHalf, bottom.evenHalf, bottom.oddHalf)
-                    // A·dy, four rows of two; each row times Aᵀ gives four of the 16.
-                    Self.storeGradientRow(a, b, at: row + k, step: step)
-                    Self.storeGradientRow(a + c, b + d, at: row + 4 * step + k, step: step)
-                    Self.storeGradientRow(a - c, b - d, at: row + 8 * step + k, step: step)
-                    Self.storeGradientRow(-c, -d, at: row + 12 * step + k, step: step)
-                }
-            }
-        }
+    /// column block `slot` of thread `thread`'s products: `A·dy·Aᵀ` for each tile.
+    func transformOutputGradient(_ gradient: UnsafePointer<Float>, slot: Int, thread: Int) {
+        let padded = paddedGradients.data + thread * paddedGradientSize
+        ck_wf4_pad(gradient, Int32(filters), Int32(outHeight), Int32(outWidth), Int32(paddedFilters), padded)
+        let m = products.data + thread * 36 * productStride + slot * tiles * paddedFilters
+        ck_wf4_output_gradient(padded, Int32(tilesY), Int32(tilesX), Int32(paddedFilters), m, productStride)
     }
 
-    /// The four values `(p, q)·Aᵀ` of one row of `A·dy` for eight tiles.
-    @inline(__always)
-    private static func storeGradientRow(_ p: SIMD8<Float>, _ q: SIMD8<Float>, at m: UnsafeMutablePointer<Float>, step: Int) {
-        FloatRun.store8(p, m)
-        FloatRun.store8(p + q, m + step)
-        FloatRun.store8(p - q, m + 2 * step)
-        FloatRun.store8(-q, m + 3 * step)
+    /// Transforms, as `transformInput` does, the output gradient `other` has just laid out on
+    /// thread `thread` (`other.transformOutputGradient`), when this convolution computes the
+    /// input gradient of `other`'s: the same image in the same layout.
+    func transformInput(laidOutBy other: WinogradConvolution, slot: Int, thread: Int) {
+        precondition(other.paddedFilters == paddedChannels && other.tilesY == tilesY && other.tilesX == tilesX)
+        let v = transformedInputs.data + thread * 36 * inputStride + slot * tiles * paddedChannels
+        ck_wf4_input(other.paddedGradients.data + thread * other.paddedGradientSize, Int32(tilesY), Int32(tilesX), Int32(paddedChannels), v, inputStride)
     }
 
     /// Adds, on thread `thread`, the transformed filters' gradient from the first `count` images
     /// of its inputs (`transformInput`), whose output gradients `transformOutputGradient` has
-    /// just taken back: `dU += dM · Vᵀ` for each of the 16 (or `=`, for the thread's `first`).
+    /// just taken back: `dU += Vᵀ · dM` for each of the 36 (or `=`, for the thread's `first`).
     func accumulateFilterGradient(count: Int, thread: Int, first: Bool) {
-        let v = transformedInputs.data + thread * 16 * channels * productWidth
-        let m = products.data + thread * 16 * filters * productWidth
-        let du = filterGradients.data + thread * 16 * filters * channels
-        for e in 0..<16 {
-            BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: channels, k: count * tiles,
-                      a: m + e * filters * productWidth, lda: productWidth, b: v + e * channels * productWidth, ldb: productWidth,
-                      beta: first ? 0 : 1, c: du + e * filters * channels, ldc: channels)
+        let v = transformedInputs.data + thread * 36 * inputStride
+        let m = products.data + thread * 36 * productStride
+        let du = filterGradients.data + thread * 36 * paddedChannels * paddedFilters
+        for e in 0..<36 {
+            BLAS.gemm(transposeA: true, transposeB: false, m: paddedChannels, n: paddedFilters, k: count * tiles,
+                      a: v + e * inputStride, lda: paddedChannels, b: m + e * productStride, ldb: paddedFilters,
+                      beta: first ? 0 : 1, c: du + e * paddedChannels * paddedFilters, ldc: paddedFilters)
         }
     }
 
     /// Writes thread `thread`'s filter gradient, `Gᵀ dU G` for each filter and channel, into
     /// `weightGradient` (`[F, C, 3, 3]`).
     func filterGradient(thread: Int, into weightGradient: UnsafeMutablePointer<Float>) {
-        let du = UnsafePointer(filterGradients.data + thread * 16 * filters * channels), plane = filters * channels
-        for f in 0..<filters {
-            for c in 0..<channels {
-                let u = du + f * channels + c
-                // Gᵀ·dU, a column at a time; then each of its rows times G.
-                func column(_ j: Int) -> (Float, Float, Float) { Self.adjointOfG(u[j * plane], u[(4 + j) * plane], u[(8 + j) * plane], u[(12 + j) * plane]) }
-                let (t0, t1, t2, t3) = (column(0), column(1), column(2), column(3))
-                let g = weightGradient + (f * channels + c) * 9
-                (g[0], g[1], g[2]) = Self.adjointOfG(t0.0, t1.0, t2.0, t3.0)
-                (g[3], g[4], g[5]) = Self.adjointOfG(t0.1, t1.1, t2.1, t3.1)
-                (g[6], g[7], g[8]) = Self.adjointOfG(t0.2, t1.2, t2.2, t3.2)
-            }
+        ck_wf4_filter_gradient(filterGradients.data + thread * 36 * paddedChannels * paddedFilters, Int32(filters), Int32(channels),
+                               Int32(paddedChannels), Int32(paddedFilters), weightGradient)
+    }
+}
+
+extension Epilogue {
+    /// The same, as `CKernels` names it.
+    var kernelCode: Int32 {
+        switch self {
+        case .none: CK_EPILOGUE_NONE
+        case .relu: CK_EPILOGUE_RELU
+        case .maxPool2x2ThenReLU: CK_EPILOGUE_POOL_RELU
         }
-    }
-
-    /// `Gᵀ` times four numbers: the adjoint of `prepare`'s `(a, b, d) ↦ G·(a, b, d)`.
-    @inline(__always)
-    private static func adjointOfG(_ y0: Float, _ y1: Float, _ y2: Float, _ y3: Float) -> (Float, Float, Float) {
-        (y0 + 0.5 * (y1 + y2), 0.5 * (y1 - y2), 0.5 * (y1 + y2) + y3)
-    }
-
-    /// The 2×2 results of eight tiles from their 16 products (`p`, rows `step` apart): `Aᵀ·m`,
-    /// two rows from the four, each of four columns; then each times `A`.
-    @inline(__always)
-    private static func outputTiles(_ p: UnsafePointer<Float>, step: Int)
-        -> (topEven: SIMD8<Float>, topOdd: SIMD8<Float>, bottomEven: SIMD8<Float>, bottomOdd: SIMD8<Float>) {
-        var upper = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>()), lower = upper
-        for j in 0..<4 {
-            let m0 = FloatRun.load8(p + j * step), m1 = FloatRun.load8(p + (4 + j) * step)
-            let m2 = FloatRun.load8(p + (8 + j) * step), m3 = FloatRun.load8(p + (12 + j) * step)
-            let (u, l) = (m0 + m1 + m2, m1 - m2 - m3)
-            switch j {
-            case 0: upper.0 = u; lower.0 = l
-            case 1: upper.1 = u; lower.1 = l
-            case 2: upper.2 = u; lower.2 = l
-            default: upper.3 = u; lower.3 = l
-            }
-        }
-        return (upper.0 + upper.1 + upper.2, upper.1 - upper.2 - upper.3, lower.0 + lower.1 + lower.2, lower.1 - lower.2 - lower.3)
-    }
-
-    /// Lane by lane the larger of the two (`b` where `a < b`), as `max` picks it.
-    @inline(__always)
-    private static func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-        a.replacing(with: b, where: a .< b)
     }
 }

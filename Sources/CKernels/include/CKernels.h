@@ -62,4 +62,13 @@ void ck_wf4_input(const float *padded, int tilesY, int tilesX, int paddedChannel
 void ck_wf4_output(const float *m, long elementStride, int filters, int paddedFilters, int tilesY, int tilesX,
                    int outHeight, int outWidth, const float *bias, int epilogue, float *out);
 
+// The weight gradient's side. Each tile's `A dy Aᵀ` (the gradient of its 36 products) from one
+// image's output gradient laid out by ck_wf4_pad (F channels rounded up to `paddedFilters`): value
+// e of tile t, filter f at `m[e · elementStride + t · paddedFilters + f]`.
+void ck_wf4_output_gradient(const float *padded, int tilesY, int tilesX, int paddedFilters, float *m, long elementStride);
+
+// `Gᵀ dU G` for each filter and channel, from the gradient of the transformed filters
+// `du[36][paddedChannels][paddedFilters]`, into `weightGradient[F][C][3][3]`.
+void ck_wf4_filter_gradient(const float *du, int filters, int channels, int paddedChannels, int paddedFilters, float *weightGradient);
+
 #endif
