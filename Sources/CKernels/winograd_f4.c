@@ -29,65 +29,79 @@ typedef int ck_mask16 __attribute__((vector_size(64), aligned(4)));
 #define CK_LOAD16(p) (*(const ck_v16 *)(p))
 #define CK_STORE16(p, v) (*(ck_v16 *)(p) = (v))
 
-// G times a column (a, b, c) of a filter. Multiplied by reciprocals rather than divided: in
-// training the filters are transformed at every step.
-static void ck_g(float a, float b, float c, float out[6]) {
-    const float sixth = 1.0f / 6, twelfth = 1.0f / 12, twentyFourth = 1.0f / 24;
-    out[0] = a * 0.25f;
-    out[1] = -((a + b) + c) * sixth;
-    out[2] = -((a - b) + c) * sixth;
-    out[3] = (a * twentyFourth + b * twelfth) + c * sixth;
-    out[4] = (a * twentyFourth - b * twelfth) + c * sixth;
-    out[5] = c;
-}
+// G times three vectors (a filter's column, sixteen filters at a time). Multiplied by
+// reciprocals rather than divided: in training the filters are transformed at every step.
+#define CK_G(a, b, c, out)                                                        \
+    do {                                                                         \
+        const ck_v16 ga = (a), gb = (b), gc = (c);                               \
+        (out)[0] = ga * 0.25f;                                                   \
+        (out)[1] = -((ga + gb) + gc) * (1.0f / 6);                               \
+        (out)[2] = -((ga - gb) + gc) * (1.0f / 6);                               \
+        (out)[3] = (ga * (1.0f / 24) + gb * (1.0f / 12)) + gc * (1.0f / 6);      \
+        (out)[4] = (ga * (1.0f / 24) - gb * (1.0f / 12)) + gc * (1.0f / 6);      \
+        (out)[5] = gc;                                                           \
+    } while (0)
 
-void ck_wf4_filters(const float *weight, int filters, int channels, int turned, int paddedChannels, int paddedFilters, float *u) {
+// Gᵀ times six vectors: the adjoint of CK_G.
+#define CK_G_ADJOINT(y, out)                                                                   \
+    do {                                                                                      \
+        const ck_v16 sum12 = (y)[1] + (y)[2], sum34 = (y)[3] + (y)[4];                        \
+        (out)[0] = ((y)[0] * 0.25f - sum12 * (1.0f / 6)) + sum34 * (1.0f / 24);                \
+        (out)[1] = ((y)[2] - (y)[1]) * (1.0f / 6) + ((y)[3] - (y)[4]) * (1.0f / 12);           \
+        (out)[2] = (sum34 - sum12) * (1.0f / 6) + (y)[5];                                      \
+    } while (0)
+
+// Both go through the weights laid out `[paddedChannels][9][paddedFilters]` in `scratch`, so that
+// sixteen filters are one vector.
+CK_CLONES void ck_wf4_filters(const float *weight, int filters, int channels, int turned, int paddedChannels, int paddedFilters,
+                              float *scratch, float *u) {
     const long plane = (long)paddedChannels * paddedFilters;
-    for (int e = 0; e < 36; e++)
-        for (long i = 0; i < plane; i++) u[e * plane + i] = 0;
-    for (int f = 0; f < filters; f++) {
-        for (int c = 0; c < channels; c++) {
-            float *out = u + (long)c * paddedFilters + f;
-            float g[9], columns[3][6];
-            for (int t = 0; t < 9; t++) g[t] = turned ? weight[((long)c * filters + f) * 9 + 8 - t] : weight[((long)f * channels + c) * 9 + t];
-            for (int j = 0; j < 3; j++) ck_g(g[j], g[3 + j], g[6 + j], columns[j]);
+    for (long i = 0; i < plane * 9; i++) scratch[i] = 0;
+    for (int f = 0; f < filters; f++)
+        for (int c = 0; c < channels; c++)
+            for (int t = 0; t < 9; t++)
+                scratch[((long)c * 9 + t) * paddedFilters + f] =
+                    turned ? weight[((long)c * filters + f) * 9 + 8 - t] : weight[((long)f * channels + c) * 9 + t];
+    for (int c = 0; c < paddedChannels; c++) {
+        for (int first = 0; first < paddedFilters; first += 16) {
+            const float *g = scratch + (long)c * 9 * paddedFilters + first;
+            ck_v16 columns[3][6];
+            for (int j = 0; j < 3; j++) CK_G(CK_LOAD16(g + j * paddedFilters), CK_LOAD16(g + (3 + j) * paddedFilters), CK_LOAD16(g + (6 + j) * paddedFilters), columns[j]);
+            float *out = u + (long)c * paddedFilters + first;
             for (int i = 0; i < 6; i++) {
-                float row[6];
-                ck_g(columns[0][i], columns[1][i], columns[2][i], row);
-                for (int k = 0; k < 6; k++) out[(i * 6 + k) * plane] = row[k];
+                ck_v16 row[6];
+                CK_G(columns[0][i], columns[1][i], columns[2][i], row);
+                for (int k = 0; k < 6; k++) CK_STORE16(out + (i * 6 + k) * plane, row[k]);
             }
         }
     }
 }
 
-// Gᵀ times six numbers: the adjoint of ck_g.
-static void ck_g_adjoint(const float y[6], float out[3]) {
-    const float sixth = 1.0f / 6, twelfth = 1.0f / 12, twentyFourth = 1.0f / 24;
-    const float sum12 = y[1] + y[2], sum34 = y[3] + y[4];
-    out[0] = (y[0] * 0.25f - sum12 * sixth) + sum34 * twentyFourth;
-    out[1] = (y[2] - y[1]) * sixth + (y[3] - y[4]) * twelfth;
-    out[2] = (sum34 - sum12) * sixth + y[5];
-}
-
-void ck_wf4_filter_gradient(const float *du, int filters, int channels, int paddedChannels, int paddedFilters, float *weightGradient) {
+CK_CLONES void ck_wf4_filter_gradient(const float *du, int filters, int channels, int paddedChannels, int paddedFilters,
+                                      float *scratch, float *weightGradient) {
     const long plane = (long)paddedChannels * paddedFilters;
-    for (int f = 0; f < filters; f++) {
-        for (int c = 0; c < channels; c++) {
-            const float *u = du + (long)c * paddedFilters + f;
+    for (int c = 0; c < channels; c++) {
+        for (int first = 0; first < paddedFilters; first += 16) {
+            const float *u = du + (long)c * paddedFilters + first;
             // Gᵀ·dU a column at a time, then each of its three rows times G.
-            float columns[6][3];
+            ck_v16 columns[6][3];
             for (int k = 0; k < 6; k++) {
-                float column[6];
-                for (int i = 0; i < 6; i++) column[i] = u[(i * 6 + k) * plane];
-                ck_g_adjoint(column, columns[k]);
+                ck_v16 column[6];
+                for (int i = 0; i < 6; i++) column[i] = CK_LOAD16(u + (i * 6 + k) * plane);
+                CK_G_ADJOINT(column, columns[k]);
             }
-            float *g = weightGradient + ((long)f * channels + c) * 9;
+            float *g = scratch + (long)c * 9 * paddedFilters + first;
             for (int p = 0; p < 3; p++) {
-                const float row[6] = {columns[0][p], columns[1][p], columns[2][p], columns[3][p], columns[4][p], columns[5][p]};
-                ck_g_adjoint(row, g + 3 * p);
+                const ck_v16 row[6] = {columns[0][p], columns[1][p], columns[2][p], columns[3][p], columns[4][p], columns[5][p]};
+                ck_v16 out[3];
+                CK_G_ADJOINT(row, out);
+                for (int q = 0; q < 3; q++) CK_STORE16(g + (3 * p + q) * paddedFilters, out[q]);
             }
         }
     }
+    for (int f = 0; f < filters; f++)
+        for (int c = 0; c < channels; c++)
+            for (int t = 0; t < 9; t++) weightGradient[((long)f * channels + c) * 9 + t] = scratch[((long)c * 9 + t) * paddedFilters + f];
 }
 
 // One round of a transpose of sixteen vectors: rows i and i + 8 of `from` interleaved into rows

@@ -51,6 +51,8 @@ final class WinogradConvolution: WinogradMethod {
     /// filters as its channels), and the gradient of the transformed filters, `[36, paddedChannels, paddedFilters]`.
     private let paddedGradients = Tensor()
     private let filterGradients = Tensor()
+    /// Per thread: a weight laid out for the filter transforms, `[paddedChannels, 9, paddedFilters]`.
+    private let filterLayouts = Tensor()
 
     init(channels: Int, filters: Int, outHeight: Int, outWidth: Int) {
         self.channels = channels
@@ -73,6 +75,7 @@ final class WinogradConvolution: WinogradMethod {
     private var inputStride: Int { columns * paddedChannels + 16 }
     private var productStride: Int { columns * paddedFilters + 16 }
     private var paddedGradientSize: Int { paddedSize / paddedChannels * paddedFilters }
+    private var filterLayoutSize: Int { paddedChannels * 9 * paddedFilters }
 
     /// Sizes the per-thread space and transforms the filters: `weight` is `[F, C, 3, 3]`, or, when
     /// `turned`, the `[C, F, 3, 3]` weight of the convolution whose input gradient this one
@@ -85,6 +88,7 @@ final class WinogradConvolution: WinogradMethod {
         paddedImages.resize(to: [threads, paddedSize])
         // The frame and the channels past the image's stay zero: `transformInput` writes inside.
         paddedImages.zero()
+        filterLayouts.resize(to: [threads, filterLayoutSize])
         if training {
             paddedGradients.resize(to: [threads, paddedGradientSize])
             paddedGradients.zero()
@@ -93,7 +97,8 @@ final class WinogradConvolution: WinogradMethod {
         let weightCount = filters * channels * 9
         if transformedWeight.count != weightCount || turned != transformedTurned
             || memcmp(transformedWeight, weight, weightCount * MemoryLayout<Float>.size) != 0 {
-            ck_wf4_filters(weight, Int32(filters), Int32(channels), turned ? 1 : 0, Int32(paddedChannels), Int32(paddedFilters), transformedFilters.data)
+            ck_wf4_filters(weight, Int32(filters), Int32(channels), turned ? 1 : 0, Int32(paddedChannels), Int32(paddedFilters),
+                           filterLayouts.data, transformedFilters.data)
             transformedWeight = Array(UnsafeBufferPointer(start: weight, count: weightCount))
             transformedTurned = turned
         }
@@ -170,7 +175,7 @@ extension WinogradConvolution {
     /// `weightGradient` (`[F, C, 3, 3]`).
     func filterGradient(thread: Int, into weightGradient: UnsafeMutablePointer<Float>) {
         ck_wf4_filter_gradient(filterGradients.data + thread * 36 * paddedChannels * paddedFilters, Int32(filters), Int32(channels),
-                               Int32(paddedChannels), Int32(paddedFilters), weightGradient)
+                               Int32(paddedChannels), Int32(paddedFilters), filterLayouts.data + thread * filterLayoutSize, weightGradient)
     }
 }
 

@@ -1,7 +1,8 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
-// Kernels written for one instruction set extension, each checked for at run time.
+// Kernels written for particular instruction set extensions: each checked for at run time, or
+// compiled once per extension with the copy to run picked when the program loads.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -41,8 +42,10 @@ uint32_t ck_crc32_fold(uint32_t crc, const uint8_t *p, size_t n, size_t *consume
 
 // The filters `G g Gᵀ` as `u[36][paddedChannels][paddedFilters]` (zeros past C and F), from
 // `weight[F][C][3][3]`, or when `turned` from `weight[C][F][3][3]` with each filter turned by half
-// a turn (the convolution that gives the input gradient of the other).
-void ck_wf4_filters(const float *weight, int filters, int channels, int turned, int paddedChannels, int paddedFilters, float *u);
+// a turn (the convolution that gives the input gradient of the other). `scratch` holds
+// `paddedChannels × 9 × paddedFilters` floats.
+void ck_wf4_filters(const float *weight, int filters, int channels, int turned, int paddedChannels, int paddedFilters,
+                    float *scratch, float *u);
 
 // One image `[C][H][W]` into the inside of `padded`, channels last:
 // `[4⌈H/4⌉ + 2][4⌈W/4⌉ + 2][paddedChannels]`, whose frame and extra channels the caller keeps zero.
@@ -68,7 +71,9 @@ void ck_wf4_output(const float *m, long elementStride, int filters, int paddedFi
 void ck_wf4_output_gradient(const float *padded, int tilesY, int tilesX, int paddedFilters, float *m, long elementStride);
 
 // `Gᵀ dU G` for each filter and channel, from the gradient of the transformed filters
-// `du[36][paddedChannels][paddedFilters]`, into `weightGradient[F][C][3][3]`.
-void ck_wf4_filter_gradient(const float *du, int filters, int channels, int paddedChannels, int paddedFilters, float *weightGradient);
+// `du[36][paddedChannels][paddedFilters]`, into `weightGradient[F][C][3][3]`; `scratch` as for
+// ck_wf4_filters.
+void ck_wf4_filter_gradient(const float *du, int filters, int channels, int paddedChannels, int paddedFilters,
+                            float *scratch, float *weightGradient);
 
 #endif
