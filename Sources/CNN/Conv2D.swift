@@ -38,8 +38,6 @@ public final class Conv2D: Layer {
     public let bias: Parameter?
     /// Set for inference only: a network with an epilogue cannot be trained.
     public let epilogue: Epilogue
-    /// The format of the products by Winograd's method; anything but float is for inference only.
-    public var precision: Precision { bfloat16Winograd == nil ? .float : .bfloat16 }
 
     private let channels, height, width, outHeight, outWidth: Int
     /// Input height and width with the padding on both sides.
@@ -62,15 +60,11 @@ public final class Conv2D: Layer {
     private let output = Tensor()
     private let inputGradient = Tensor()
     /// The forward pass and the weight gradient, and the input gradient (a convolution of the
-    /// output gradient with the filters turned), by Winograd's method where the shapes allow it;
-    /// in bfloat16 the forward pass by its own (inference only).
+    /// output gradient with the filters turned), by Winograd's method where the shapes allow it.
     private let winograd: WinogradConvolution?
     private let turnedWinograd: WinogradConvolution?
-    private let bfloat16Winograd: BFloat16WinogradConvolution?
-    private var forwardWinograd: (any WinogradMethod)? { bfloat16Winograd ?? winograd }
 
-    public init(_ configuration: Configuration, inputShape: [Int], name: String, epilogue: Epilogue = .none,
-                precision: Precision = .float) throws {
+    public init(_ configuration: Configuration, inputShape: [Int], name: String, epilogue: Epilogue = .none) throws {
         guard inputShape.count == 3 else { throw ArchitectureError("\(name): a convolution needs [channels, height, width] input, not \(inputShape)") }
         let k = configuration.kernelSize, s = configuration.stride, p = configuration.padding
         guard configuration.filters > 0, k > 0, s > 0, p >= 0 else {
@@ -99,11 +93,8 @@ public final class Conv2D: Layer {
         self.epilogue = epilogue
         outputShape = epilogue.outputShape([configuration.filters, outHeight, outWidth])
         let tied = configuration.bias != .untied
-        let byWinograd = tied && WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: channels, outHeight: outHeight, outWidth: outWidth)
-        winograd = byWinograd && precision == .float
+        winograd = tied && WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: channels, outHeight: outHeight, outWidth: outWidth)
             ? WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth) : nil
-        bfloat16Winograd = byWinograd && precision == .bfloat16
-            ? BFloat16WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth) : nil
         turnedWinograd = WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: configuration.filters, outHeight: height, outWidth: width)
             ? WinogradConvolution(channels: configuration.filters, filters: channels, outHeight: height, outWidth: width) : nil
         weight = Parameter(name: "\(name).weight", shape: [configuration.filters, channels, k, k], decays: true)
@@ -131,10 +122,9 @@ public final class Conv2D: Layer {
         let batch = input.shape[0]
         let filters = configuration.filters
         let chunks = Parallel.chunkCount(batch, threads: context.threads)
-        precondition(!context.training || (epilogue == .none && precision == .float),
-                     "a convolution with an epilogue or in another precision than float runs at inference only")
+        precondition(!context.training || epilogue == .none, "a convolution with an epilogue runs at inference only")
         output.resize(to: [batch] + outputShape)
-        if forwardWinograd == nil {
+        if winograd == nil {
             if context.training {
                 columns.resize(to: [batch, patchSize, positions])
             } else {
@@ -143,8 +133,8 @@ public final class Conv2D: Layer {
             paddedImages.resize(to: [chunks, channels, paddedHeight, paddedWidth])
             if epilogue == .maxPool2x2ThenReLU { unpooled.resize(to: [chunks, filters, outHeight, outWidth]) }
         }
-        if let forwardWinograd {
-            forward(input, by: forwardWinograd, chunks: chunks, training: context.training, threads: context.threads)
+        if let winograd {
+            forward(input, by: winograd, chunks: chunks, training: context.training, threads: context.threads)
             return output
         }
         let x = input.data, y = output.data, w = weight.value.data, paddedData = paddedImages.data
@@ -190,9 +180,9 @@ public final class Conv2D: Layer {
         }
     }
 
-    private func forward(_ input: Tensor, by winograd: any WinogradMethod, chunks: Int, training: Bool, threads: Int) {
-        let batch = input.shape[0], group = type(of: winograd).imagesPerProduct
-        winograd.prepare(weight: weight.value.data, turned: false, threads: chunks, training: training)
+    private func forward(_ input: Tensor, by winograd: WinogradConvolution, chunks: Int, training: Bool, threads: Int) {
+        let batch = input.shape[0], group = WinogradConvolution.imagesPerProduct
+        winograd.prepare(weight: weight.value.data, threads: chunks, training: training)
         if training { self.input = input }
         let x = input.data, y = output.data, biasValues = bias?.value.data
         let imageSize = channels * height * width, outputSize = output.itemSize
@@ -224,19 +214,13 @@ public final class Conv2D: Layer {
     }
 
     /// The image inside a border of `padding` zeros, written to `padded`; the image itself when
-    /// there is no padding.
+    /// there is no padding. Each float of the frame is written once: the zeros that follow an
+    /// image row (its right border and the next row's left one, or the bottom rows after the last)
+    /// are one run.
     private func pad(_ image: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
-        guard configuration.padding > 0 else { return image }
-        Self.pad(image, channels: channels, height: height, width: width, padding: configuration.padding, into: padded)
-        return UnsafePointer(padded)
-    }
-
-    /// Writes `[channels, height, width]` into `padded`, `[channels, height + 2p, width + 2p]`,
-    /// inside a border of `padding` zeros. Each float of the frame is written once: the zeros
-    /// that follow an image row (its right border and the next row's left one, or the bottom rows
-    /// after the last) are one run.
-    static func pad(_ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, padding p: Int, into padded: UnsafeMutablePointer<Float>) {
-        let paddedWidth = width + 2 * p, paddedPlane = (height + 2 * p) * paddedWidth
+        let p = configuration.padding
+        guard p > 0 else { return image }
+        let paddedPlane = paddedHeight * paddedWidth
         for c in 0..<channels {
             let plane = padded + c * paddedPlane, source = image + c * height * width
             plane.update(repeating: 0, count: p * paddedWidth + p)
@@ -246,6 +230,7 @@ public final class Conv2D: Layer {
                 (row + width).update(repeating: 0, count: h == height - 1 ? p + p * paddedWidth : 2 * p)
             }
         }
+        return UnsafePointer(padded)
     }
 
     /// Calls `body` with the offset of each image row (channel by channel) in the image and in

@@ -63,9 +63,8 @@ extension Network {
     /// no value). Networks with nothing to fold or fuse come back as they are. The layers it does
     /// not fold share this network's weights instead of copying them (copying `fashion`'s 3 MB
     /// dense layer into fresh pages cost one image's start-up a millisecond or two of page
-    /// faults): changing either network's weights changes both. The convolutions compute their
-    /// Winograd products in `precision`.
-    public func preparedForInference(precision: Precision = .float) throws -> Network {
+    /// faults): changing either network's weights changes both.
+    public func preparedForInference() throws -> Network {
         var specs: [LayerSpec] = []
         var index = 0
         while index < architecture.layers.count {
@@ -80,8 +79,8 @@ extension Network {
             }
         }
         let prepared = try Network(Architecture(name: architecture.name, inputShape: architecture.inputShape, layers: specs),
-                                   fusingEpilogues: true, precision: precision)
-        guard prepared.layers.count < layers.count || precision != .float else { return self }
+                                   fusingEpilogues: true)
+        guard prepared.layers.count < layers.count else { return self }
         var source = 0
         for target in prepared.layers {
             if let conv = layers[source] as? Conv2D, source + 1 < layers.count, let norm = layers[source + 1] as? BatchNorm2D {

@@ -7,9 +7,8 @@ public final class Network {
     /// Builds the layers, checking that each one's shape fits the next. Parameters start at zero;
     /// call `initialize(seed:)` or load them from a weight file. A batch normalisation followed
     /// by ReLU, or by 2×2 pooling and ReLU, takes those layers over as its epilogue; with
-    /// `fusingEpilogues` (for inference only) so does a convolution. Convolutions compute their
-    /// Winograd products in `precision` (anything but float for inference only).
-    init(_ architecture: Architecture, fusingEpilogues: Bool, precision: Precision = .float) throws {
+    /// `fusingEpilogues` (for inference only) so does a convolution.
+    init(_ architecture: Architecture, fusingEpilogues: Bool) throws {
         guard architecture.inputShape.count == 3, architecture.inputShape.allSatisfy({ $0 > 0 }) else {
             throw ArchitectureError("the input shape must be [channels, height, width], not \(architecture.inputShape)")
         }
@@ -26,7 +25,7 @@ public final class Network {
             switch specs[index] {
             case .conv2D(let c):
                 let epilogue = fusingEpilogues ? Self.epilogue(after: index, in: specs) : .none
-                layer = try Conv2D(c, inputShape: shape, name: name, epilogue: epilogue, precision: precision)
+                layer = try Conv2D(c, inputShape: shape, name: name, epilogue: epilogue)
                 index += epilogue.layersTakenOver
             case .relu: layer = ReLU(inputShape: shape)
             case .maxPool2D(let size, let stride): layer = try MaxPool2D(size: size, stride: stride, inputShape: shape, name: name)
@@ -64,9 +63,8 @@ public final class Network {
     /// threads at once. Changing either one's weights changes both.
     public func replica() throws -> Network {
         // Built with epilogues if this one took any: without, fusing would change nothing.
-        let convolutions = layers.compactMap { $0 as? Conv2D }
-        let copy = try Network(architecture, fusingEpilogues: convolutions.contains { $0.epilogue != .none },
-                               precision: convolutions.first { $0.precision != .float }?.precision ?? .float)
+        let fused = layers.contains { ($0 as? Conv2D).map { $0.epilogue != .none } ?? false }
+        let copy = try Network(architecture, fusingEpilogues: fused)
         for (from, to) in zip(layers, copy.layers) { Self.share(from, with: to) }
         return copy
     }

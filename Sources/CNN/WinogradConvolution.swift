@@ -7,8 +7,8 @@ import Foundation
 /// multiplications than im2col, for the same outputs up to rounding (its transforms multiply by up
 /// to 8 and divide by 24, so a few times float's rounding). On the shipped network's 14×14 planes,
 /// sixteen tiles cover 16×16 outputs of which 14×14 are kept: 3.1 times fewer, and 1.36 times
-/// fewer than F(2×2, 3×3) (`BFloat16WinogradConvolution`, which products in bfloat16 need: this
-/// method's larger transforms magnify bfloat16's rounding to several percent of the output).
+/// fewer than F(2×2, 3×3), which this project used before (`docs/performance.md`;
+/// `benchmarks/winograd_conv.c` measures it against im2col).
 ///
 /// The transforms are `CKernels`' (`ck_wf4_*`), sixteen channels or filters at a time in vectors
 /// as wide as the processor has, which is why they are in C. The products take the tiles as rows
@@ -20,7 +20,7 @@ import Foundation
 /// input's size, would cost more in memory traffic), and the filter's `Gᵀ dU G`. The convolution
 /// is the same linear function of the filter whichever way it is computed, so this is its exact
 /// gradient, to rounding.
-final class WinogradConvolution: WinogradMethod {
+final class WinogradConvolution {
     static let imagesPerProduct = 4
 
     /// Whether a convolution of this shape can be computed this way, and gains from it (with few

@@ -17,8 +17,7 @@ struct Benchmark: ParsableCommand {
             again before each run, would allow); a seed epoch (5,000 per-sample SGD steps); \
             basic inference (batches of 256); classifying a folder of \(folderImages) \
             28×28 PNGs and the real photos below --photos (images/s of `cnnclassify \
-            --format tsv DIR` from start to exit, its results to /dev/null; the folder \
-            also with --precision bfloat16 where the processor has AVX-512 BF16); and the \
+            --format tsv DIR` from start to exit, its results to /dev/null); and the \
             milliseconds from starting `cnnclassify IMAGE` to its exit for a 28×28 PNG and \
             a 12-megapixel JPEG.
 
@@ -123,22 +122,16 @@ struct Benchmark: ParsableCommand {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         /// Images per second of `cnnclassify --format tsv DIRECTORY`, start to exit: the walk,
         /// reading, decoding, the model's loading and the results' writing included.
-        func classifyRate(_ directory: String, _ options: [String] = []) throws -> (images: Int, rate: Double) {
+        func classifyRate(_ directory: String) throws -> (images: Int, rate: Double) {
             let count = InputList.expand([directory]) { _, _ in }.count
-            let arguments = ["--model", modelPath, "--threads", String(threading.threads), "--format", "tsv"] + options + [directory]
+            let arguments = ["--model", modelPath, "--threads", String(threading.threads), "--format", "tsv", directory]
             let milliseconds = try SpeedMeasurement.startToExit(executable, arguments, repeats: repeats)
             return (count, Double(count) / (milliseconds / 1000))
         }
         let folderRate = try classifyRate(folder + "/pngs").rate
-        let bfloat16Rate = Precision.bfloat16.isSupported ? try classifyRate(folder + "/pngs", ["--precision", "bfloat16"]).rate : nil
         print("classify folder (\(grouped(Self.folderImages)) PNGs): \(grouped(Int(folderRate))) images/s")
-        let reference = pytorchReference(["--classify", folder + "/pngs"], processes: repeats)
-        if let reference {
+        if let reference = pytorchReference(["--classify", folder + "/pngs"], processes: repeats) {
             print("  \(reference.line)\(reference.rate.map { ", cnnclassify \(fixed(folderRate / $0, 2))×" } ?? "")")
-        }
-        if let bfloat16Rate {
-            let ratio = reference?.rate.map { ", \(fixed(bfloat16Rate / $0, 2))× PyTorch's" } ?? ""
-            print("classify folder, --precision bfloat16: \(grouped(Int(bfloat16Rate))) images/s\(ratio)")
         }
         if FileManager.default.fileExists(atPath: photos) {
             let real = try classifyRate(photos)

@@ -57,7 +57,6 @@ struct Classify: ParsableCommand {
 
     @OptionGroup var pictures: PictureOptions
 
-    @OptionGroup var arithmetic: PrecisionOptions
 
     @OptionGroup var threading: ThreadOptions
 
@@ -93,7 +92,7 @@ struct Classify: ParsableCommand {
         }
         var all = try inputSequence(problem: reportProblem)
 
-        let pipeline = ClassificationPipeline(network: try contents.network.preparedForInference(precision: arithmetic.precision), header: contents.header)
+        let pipeline = ClassificationPipeline(network: try contents.network.preparedForInference(), header: contents.header)
         pipeline.decoder.maxPixels = maxPixels
         pipeline.maxBytes = maxBytes
         pipeline.preprocessor = Preprocessor(mode: preprocess, polarity: invert)

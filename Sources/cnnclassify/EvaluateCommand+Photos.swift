@@ -21,7 +21,7 @@ extension Evaluate {
         } catch {
             throw CommandFailure(message: "\(error)")
         }
-        let pipeline = ClassificationPipeline(network: try contents.network.preparedForInference(precision: arithmetic.precision), header: contents.header)
+        let pipeline = ClassificationPipeline(network: try contents.network.preparedForInference(), header: contents.header)
         pipeline.threads = threading.threads
         let evaluation = try PhotoEvaluation.run(labelled, pipeline: pipeline, problem: problem)
         if let report {

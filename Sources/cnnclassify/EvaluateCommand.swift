@@ -50,7 +50,6 @@ struct Evaluate: ParsableCommand {
     @Option(help: ArgumentHelp("Write pictures to this directory: confusion-matrix.svg, per-class-accuracy.svg and mistakes.png (the most confidently wrong images; with --photos, mistakes.png and answers.png, a right answer from each folder, each photo beside its network input).",
                                valueName: "directory"))
     var report: String?
-    @OptionGroup var arithmetic: PrecisionOptions
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
@@ -88,7 +87,7 @@ struct Evaluate: ParsableCommand {
             selected = range.range
             all = all.subset(selected)
         }
-        let network = try contents.network.preparedForInference(precision: arithmetic.precision)
+        let network = try contents.network.preparedForInference()
         let modelCalibration = contents.header.calibration ?? .uncalibrated
         let logits = network.logits(all, scale: input.scale, threads: threading.threads)
         let labels = all.labels.map(Int.init)

@@ -11,4 +11,3 @@ extension LabelledPhotos.Part: ExpressibleByArgument {}
 extension PredictionFormatter.Format: ExpressibleByArgument {}
 extension Preprocessor.Polarity: ExpressibleByArgument {}
 extension Preprocessor.Mode: ExpressibleByArgument {}
-extension Precision: ExpressibleByArgument {}

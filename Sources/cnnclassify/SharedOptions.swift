@@ -27,16 +27,3 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Weight file (default: $CNNCLASSIFY_MODEL, else Models/\(ModelLocator.defaultModelName)).")
     var model: String?
 }
-
-/// `--precision`, the format of the convolutions' products at inference.
-struct PrecisionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The convolutions' products in float (the reference) or bfloat16 (processors with AVX-512 BF16 only: a folder in about 0.86 of the time; the shipped model's t10k accuracy 93.83% against 93.82% in float).",
-                               valueName: "float|bfloat16"))
-    var precision: Precision = .float
-
-    func validate() throws {
-        guard precision.isSupported else {
-            throw ValidationError("--precision \(precision.rawValue) needs a processor with AVX-512 BF16, which this one does not have; use --precision float")
-        }
-    }
-}

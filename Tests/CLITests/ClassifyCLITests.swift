@@ -224,21 +224,6 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertEqual(printed, expected.sorted { path($0) < path($1) })
     }
 
-    /// `--precision bfloat16` classifies the samples as float does (where the processor has
-    /// AVX-512 BF16); an unknown precision is a usage error.
-    func testPrecision() throws {
-        let unknown = try CNNClassifyBinary.run(["--precision", "half", "Samples/"], directory: repositoryRoot)
-        XCTAssertEqual(unknown.status, 2)
-        XCTAssertTrue(unknown.stderr.contains("--precision"), unknown.stderr)
-        try XCTSkipUnless(Precision.bfloat16.isSupported, "this processor has no AVX-512 BF16")
-        let float = try CNNClassifyBinary.run(["--format", "tsv", "Samples/"], directory: repositoryRoot)
-        let rounded = try CNNClassifyBinary.run(["--format", "tsv", "--precision", "bfloat16", "Samples/"], directory: repositoryRoot)
-        XCTAssertEqual(rounded.status, 0, rounded.stderr)
-        func classes(_ result: CommandResult) -> [String] { result.stdout.split(separator: "\n").map { $0.split(separator: "\t").prefix(2).joined(separator: " ") } }
-        XCTAssertGreaterThan(classes(float).count, 30)
-        XCTAssertEqual(classes(rounded), classes(float))
-    }
-
     /// Every `$ cnnclassify` example of the README prints what the README shows. The `evaluate`
     /// example measures all of t10k, which `ShippedModelTests` does once for both.
     func testReadmeExamplesPrintWhatTheReadmeShows() throws {

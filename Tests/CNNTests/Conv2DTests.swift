@@ -82,51 +82,6 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
-    /// Products in bfloat16 (8 significant bits, float sums) stay within its rounding of the
-    /// float ones — with odd channel counts, filters past a multiple of eight, and tiles that do
-    /// not fill the kernel's vectors — and are not the float ones: the path runs.
-    func testBFloat16ProductsStayCloseToFloat() throws {
-        try XCTSkipUnless(Precision.bfloat16.isSupported, "this processor has no AVX-512 BF16")
-        for (channels, h, w) in [(16, 14, 14), (17, 6, 10), (33, 4, 34)] {
-            let configuration = Conv2D.Configuration(filters: 9, kernelSize: 3, padding: 1, biasInit: .randn)
-            let float = try Conv2D(configuration, inputShape: [channels, h, w], name: "conv")
-            var random = RandomSource(seed: UInt64(channels))
-            float.initialize(random: &random)
-            let rounded = try Conv2D(configuration, inputShape: [channels, h, w], name: "conv", precision: .bfloat16)
-            XCTAssertEqual(rounded.precision, .bfloat16)
-            rounded.weight.value.copy(from: float.weight.value)
-            rounded.bias!.value.copy(from: float.bias!.value)
-            let input = GradientCheck.randomTensor([7, channels, h, w], seed: 9)
-            let context = RunContext(training: false, threads: 2)
-            let expected = float.forward(input, context: context).values
-            let actual = rounded.forward(input, context: context).values
-            let largest = expected.map(abs).max()!
-            let error = zip(actual, expected).map { abs($0 - $1) }.max()!
-            XCTAssertLessThan(error, 0.01 * largest, "\(channels)×\(h)×\(w)")
-            XCTAssertGreaterThan(error, 0, "\(channels)×\(h)×\(w)")
-        }
-    }
-
-    /// The shipped layout prepared in bfloat16: its replicas compute in bfloat16 too (the first
-    /// convolution, one channel, has no Winograd products and stays float), and its logits stay
-    /// near the float ones (random weights and inputs: further apart than a trained network's).
-    func testBFloat16NetworkAndItsReplicas() throws {
-        try XCTSkipUnless(Precision.bfloat16.isSupported, "this processor has no AVX-512 BF16")
-        let network = try Network(.fashion)
-        network.initialize(seed: 6)
-        let float = try network.preparedForInference(), rounded = try network.preparedForInference(precision: .bfloat16)
-        let replica = try rounded.replica()
-        XCTAssertEqual(replica.layers.compactMap { ($0 as? Conv2D)?.precision }, [.float, .bfloat16, .bfloat16])
-        let probe = GradientCheck.randomTensor([5, 1, 28, 28], seed: 2)
-        let context = RunContext(training: false, threads: 2)
-        let expected = float.forward(probe, context: context).values
-        let actual = replica.forward(probe, context: context).values
-        XCTAssertEqual(actual, rounded.forward(probe, context: context).values)
-        let error = zip(actual, expected).map { abs($0 - $1) }.max()!
-        XCTAssertGreaterThan(error, 0)
-        XCTAssertLessThan(error, 0.05 * expected.map(abs).max()!)
-    }
-
     private func assertForwardIsTheDirectSum(_ configuration: Conv2D.Configuration, inputShape: [Int], batch: Int, training: Bool,
                                              accuracy: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line) throws {
         let (channels, h, w) = (inputShape[0], inputShape[1], inputShape[2])
