@@ -242,14 +242,14 @@ void ck_wf4_output_gradient(const float *padded, int tilesY, int tilesX, int pad
 CK_CLONES void ck_wf4_output(const float *m, long elementStride, int filters, int paddedFilters, int tilesY, int tilesX,
                              int outHeight, int outWidth, const float *bias, int epilogue, float *out) {
     const int pooledHeight = outHeight / 2, pooledWidth = outWidth / 2;
-    for (int ty = 0; ty < tilesY; ty++) {
-        for (int tx = 0; tx < tilesX; tx++) {
-            const float *tile = m + (long)(ty * tilesX + tx) * paddedFilters;
-            for (int first = 0; first < filters; first += 16) {
-                const int count = filters - first < 16 ? filters - first : 16;
-                float biases[16] = {0};
-                for (int l = 0; l < count && bias; l++) biases[l] = bias[first + l];
-                const ck_v16 b = CK_LOAD16(biases);
+    for (int first = 0; first < filters; first += 16) {
+        const int count = filters - first < 16 ? filters - first : 16;
+        float biases[16] = {0};
+        for (int l = 0; l < count && bias; l++) biases[l] = bias[first + l];
+        const ck_v16 b = CK_LOAD16(biases);
+        for (int ty = 0; ty < tilesY; ty++) {
+            for (int tx = 0; tx < tilesX; tx++) {
+                const float *tile = m + (long)(ty * tilesX + tx) * paddedFilters;
                 ck_v16 rows[6][4];
                 for (int i = 0; i < 6; i++) {
                     const float *r = tile + first + i * 6 * elementStride;

@@ -76,6 +76,16 @@ final class WinogradConvolution {
     private var productStride: Int { columns * paddedFilters + 16 }
     private var paddedGradientSize: Int { paddedSize / paddedChannels * paddedFilters }
     private var filterLayoutSize: Int { paddedChannels * 9 * paddedFilters }
+    private var transformedFilterSize: Int { 36 * paddedChannels * paddedFilters }
+
+    /// Thread `thread`'s transformed inputs and products, from column block `slot` on.
+    private func inputBlock(thread: Int, slot: Int = 0) -> UnsafeMutablePointer<Float> {
+        transformedInputs.data + thread * 36 * inputStride + slot * tiles * paddedChannels
+    }
+
+    private func productBlock(thread: Int, slot: Int = 0) -> UnsafeMutablePointer<Float> {
+        products.data + thread * 36 * productStride + slot * tiles * paddedFilters
+    }
 
     /// Sizes the per-thread space and transforms the filters: `weight` is `[F, C, 3, 3]`, or, when
     /// `turned`, the `[C, F, 3, 3]` weight of the convolution whose input gradient this one
@@ -92,7 +102,7 @@ final class WinogradConvolution {
         if training {
             paddedGradients.resize(to: [threads, paddedGradientSize])
             paddedGradients.zero()
-            filterGradients.resize(to: [threads, 36 * paddedChannels * paddedFilters])
+            filterGradients.resize(to: [threads, transformedFilterSize])
         }
         let weightCount = filters * channels * 9
         if transformedWeight.count != weightCount || turned != transformedTurned
@@ -109,15 +119,12 @@ final class WinogradConvolution {
     func transformInput(_ image: UnsafePointer<Float>, slot: Int, thread: Int) {
         let padded = paddedImages.data + thread * paddedSize
         ck_wf4_pad(image, Int32(channels), Int32(outHeight), Int32(outWidth), Int32(paddedChannels), padded)
-        let v = transformedInputs.data + thread * 36 * inputStride + slot * tiles * paddedChannels
-        ck_wf4_input(padded, Int32(tilesY), Int32(tilesX), Int32(paddedChannels), v, inputStride)
+        ck_wf4_input(padded, Int32(tilesY), Int32(tilesX), Int32(paddedChannels), inputBlock(thread: thread, slot: slot), inputStride)
     }
 
     /// The 36 products on thread `thread` for the first `count` images of its inputs.
     func multiply(count: Int, thread: Int) {
-        let u = transformedFilters.data
-        let v = transformedInputs.data + thread * 36 * inputStride
-        let m = products.data + thread * 36 * productStride
+        let u = transformedFilters.data, v = inputBlock(thread: thread), m = productBlock(thread: thread)
         for e in 0..<36 {
             BLAS.gemm(transposeA: false, transposeB: false, m: count * tiles, n: paddedFilters, k: paddedChannels,
                       a: v + e * inputStride, lda: paddedChannels, b: u + e * paddedChannels * paddedFilters, ldb: paddedFilters,
@@ -130,8 +137,7 @@ final class WinogradConvolution {
     /// (`[F, OH / 2, OW / 2]` when it pools).
     func transformOutput(slot: Int, thread: Int, bias: UnsafePointer<Float>?, epilogue: Epilogue = .none,
                          into output: UnsafeMutablePointer<Float>) {
-        let m = products.data + thread * 36 * productStride + slot * tiles * paddedFilters
-        ck_wf4_output(m, productStride, Int32(filters), Int32(paddedFilters), Int32(tilesY), Int32(tilesX),
+        ck_wf4_output(productBlock(thread: thread, slot: slot), productStride, Int32(filters), Int32(paddedFilters), Int32(tilesY), Int32(tilesX),
                       Int32(outHeight), Int32(outWidth), bias, epilogue.kernelCode, output)
     }
 }
@@ -144,8 +150,7 @@ extension WinogradConvolution {
     func transformOutputGradient(_ gradient: UnsafePointer<Float>, slot: Int, thread: Int) {
         let padded = paddedGradients.data + thread * paddedGradientSize
         ck_wf4_pad(gradient, Int32(filters), Int32(outHeight), Int32(outWidth), Int32(paddedFilters), padded)
-        let m = products.data + thread * 36 * productStride + slot * tiles * paddedFilters
-        ck_wf4_output_gradient(padded, Int32(tilesY), Int32(tilesX), Int32(paddedFilters), m, productStride)
+        ck_wf4_output_gradient(padded, Int32(tilesY), Int32(tilesX), Int32(paddedFilters), productBlock(thread: thread, slot: slot), productStride)
     }
 
     /// Transforms, as `transformInput` does, the output gradient `other` has just laid out on
@@ -153,17 +158,15 @@ extension WinogradConvolution {
     /// input gradient of `other`'s: the same image in the same layout.
     func transformInput(laidOutBy other: WinogradConvolution, slot: Int, thread: Int) {
         precondition(other.paddedFilters == paddedChannels && other.tilesY == tilesY && other.tilesX == tilesX)
-        let v = transformedInputs.data + thread * 36 * inputStride + slot * tiles * paddedChannels
-        ck_wf4_input(other.paddedGradients.data + thread * other.paddedGradientSize, Int32(tilesY), Int32(tilesX), Int32(paddedChannels), v, inputStride)
+        ck_wf4_input(other.paddedGradients.data + thread * other.paddedGradientSize, Int32(tilesY), Int32(tilesX), Int32(paddedChannels),
+                     inputBlock(thread: thread, slot: slot), inputStride)
     }
 
     /// Adds, on thread `thread`, the transformed filters' gradient from the first `count` images
     /// of its inputs (`transformInput`), whose output gradients `transformOutputGradient` has
     /// just taken back: `dU += Vᵀ · dM` for each of the 36 (or `=`, for the thread's `first`).
     func accumulateFilterGradient(count: Int, thread: Int, first: Bool) {
-        let v = transformedInputs.data + thread * 36 * inputStride
-        let m = products.data + thread * 36 * productStride
-        let du = filterGradients.data + thread * 36 * paddedChannels * paddedFilters
+        let v = inputBlock(thread: thread), m = productBlock(thread: thread), du = filterGradients.data + thread * transformedFilterSize
         for e in 0..<36 {
             BLAS.gemm(transposeA: true, transposeB: false, m: paddedChannels, n: paddedFilters, k: count * tiles,
                       a: v + e * inputStride, lda: paddedChannels, b: m + e * productStride, ldb: paddedFilters,
@@ -174,7 +177,7 @@ extension WinogradConvolution {
     /// Writes thread `thread`'s filter gradient, `Gᵀ dU G` for each filter and channel, into
     /// `weightGradient` (`[F, C, 3, 3]`).
     func filterGradient(thread: Int, into weightGradient: UnsafeMutablePointer<Float>) {
-        ck_wf4_filter_gradient(filterGradients.data + thread * 36 * paddedChannels * paddedFilters, Int32(filters), Int32(channels),
+        ck_wf4_filter_gradient(filterGradients.data + thread * transformedFilterSize, Int32(filters), Int32(channels),
                                Int32(paddedChannels), Int32(paddedFilters), filterLayouts.data + thread * filterLayoutSize, weightGradient)
     }
 }

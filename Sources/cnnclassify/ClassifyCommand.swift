@@ -57,7 +57,6 @@ struct Classify: ParsableCommand {
 
     @OptionGroup var pictures: PictureOptions
 
-
     @OptionGroup var threading: ThreadOptions
 
     @Option(help: "Images classified at once, shared out among the threads (at least 32 to a thread).")

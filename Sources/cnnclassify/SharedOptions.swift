@@ -1,5 +1,4 @@
 import ArgumentParser
-import CNN
 import Datasets
 import Foundation
 
