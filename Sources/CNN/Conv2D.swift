@@ -1,6 +1,6 @@
 /// 2-D cross-correlation over NCHW input, computed as im2col followed by one sgemm per image,
 /// with the images of a batch split over threads. A 3×3 convolution of stride 1 and padding 1
-/// over 16 or more channels with even sides (the shipped network's second and third) computes
+/// over 16 or more channels (the shipped network's second and third) computes
 /// its output, its input gradient and its weight gradient by Winograd's method instead
 /// (`WinogradConvolution`).
 ///
@@ -93,9 +93,9 @@ public final class Conv2D: Layer {
         self.epilogue = epilogue
         outputShape = epilogue.outputShape([configuration.filters, outHeight, outWidth])
         let tied = configuration.bias != .untied
-        winograd = tied && WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: channels, outHeight: outHeight, outWidth: outWidth)
+        winograd = tied && WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: channels)
             ? WinogradConvolution(channels: channels, filters: configuration.filters, outHeight: outHeight, outWidth: outWidth) : nil
-        turnedWinograd = WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: configuration.filters, outHeight: height, outWidth: width)
+        turnedWinograd = WinogradConvolution.applies(kernelSize: k, stride: s, padding: p, channels: configuration.filters)
             ? WinogradConvolution(channels: configuration.filters, filters: channels, outHeight: height, outWidth: width) : nil
         weight = Parameter(name: "\(name).weight", shape: [configuration.filters, channels, k, k], decays: true)
         switch configuration.bias {

@@ -39,28 +39,29 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
-    /// 3×3 convolutions of stride 1 and padding 1 with 16 or more input channels and even output
-    /// sides are computed by Winograd's F(4×4, 3×3) in inference: the direct sum still, to its
-    /// rounding (its transforms multiply by up to 8 and divide by 24, so a few times float's), with
-    /// the tiles of up to four images in a product (seven images on two threads: groups of four
-    /// and of three, then three), with the bias added, with tiles the image's edge cuts (sides 2,
-    /// 6, 10, 14, 18), and with channels and filters that do not fill a vector; in training too.
+    /// 3×3 convolutions of stride 1 and padding 1 with 16 or more input channels are computed by
+    /// Winograd's F(7×7, 3×3): the direct sum still, to its rounding (its transforms multiply by
+    /// up to 64 and divide by up to 4,096, so a few hundred times float's), with the tiles of up
+    /// to four images in a product (seven images on two threads: groups of four and of three,
+    /// then three), with the bias added, with tiles the image's edge cuts (sides 2, 3, 6, 8, 10,
+    /// 18), whole tiles (7, 14), and with channels and filters that do not fill a vector; in
+    /// training too.
     func testWinogradInferenceEqualsTheDirectSum() throws {
         for (channels, filters, h, w, bias) in [(16, 5, 6, 10, Conv2D.Bias.tied), (16, 5, 2, 2, .none), (16, 5, 14, 14, .tied),
-                                                (16, 5, 4, 18, .tied), (21, 18, 8, 6, .tied)] {
+                                                (16, 5, 3, 18, .tied), (21, 18, 8, 7, .tied)] {
             for training in [false, true] {
                 try assertForwardIsTheDirectSum(.init(filters: filters, kernelSize: 3, padding: 1, bias: bias, biasInit: .randn),
-                                                inputShape: [channels, h, w], batch: 7, training: training, accuracy: 5e-5)
+                                                inputShape: [channels, h, w], batch: 7, training: training, accuracy: 3e-4)
             }
         }
     }
 
     /// A convolution with an epilogue gives exactly what the plain convolution gives through
-    /// the layers it takes over, by Winograd's method (even sides, 16 channels; rows of more than
-    /// eight tiles; one tile) and by im2col (one channel; odd sides, whose last row and column
-    /// pooling drops), on seven images over two threads.
+    /// the layers it takes over, by Winograd's method (16 channels; rows of five tiles; one tile;
+    /// odd sides, whose last row and column pooling drops) and by im2col (one or three
+    /// channels), on seven images over two threads.
     func testEpiloguesEqualTheLayersTheyTakeOver() throws {
-        for (channels, h, w) in [(16, 14, 14), (16, 4, 34), (16, 2, 2), (1, 28, 28), (1, 7, 9), (3, 5, 4)] {
+        for (channels, h, w) in [(16, 14, 14), (16, 4, 34), (16, 2, 2), (16, 9, 7), (16, 15, 3), (1, 28, 28), (1, 7, 9), (3, 5, 4)] {
             let configuration = Conv2D.Configuration(filters: 6, kernelSize: 3, padding: 1, biasInit: .randn)
             let plain = try Conv2D(configuration, inputShape: [channels, h, w], name: "conv")
             var random = RandomSource(seed: UInt64(h * 100 + w))
@@ -118,7 +119,7 @@ final class Conv2DTests: XCTestCase {
     /// The weight gradient by Winograd's method is the direct sum `Σ dy · x` over images and
     /// positions, to rounding, and the same bytes run to run: with groups of images kept across
     /// the forward pass (ten images on one, two and three threads: threads whose first image is
-    /// not a multiple of four), rows of more than eight tiles, 16 and 24 channels.
+    /// not a multiple of four), rows of three tiles, 16 and 24 channels.
     func testWinogradWeightGradientIsTheDirectSum() throws {
         for (channels, filters, h, w) in [(16, 16, 4, 18), (24, 8, 6, 6)] {
             let conv = try Conv2D(.init(filters: filters, kernelSize: 3, padding: 1), inputShape: [channels, h, w], name: "conv")
@@ -156,7 +157,11 @@ final class Conv2DTests: XCTestCase {
                     runs.append(conv.weight.gradient.values)
                 }
                 XCTAssertEqual(runs[0], runs[1], "\(channels) channels, \(threads) threads: the same bytes twice")
-                for (i, (actual, wanted)) in zip(runs[0], expected).enumerated() where abs(actual - wanted) > 1e-3 * max(1, abs(wanted)) {
+                // Measured against the gradient's size: each value is a sum of a few hundred
+                // products, and F(7×7)'s transforms magnify float's rounding of that size a few
+                // hundred times (about 2·10⁻⁴ of it here at worst).
+                let scale = (expected.map { Double($0) * Double($0) }.reduce(0, +) / Double(expected.count)).squareRoot()
+                for (i, (actual, wanted)) in zip(runs[0], expected).enumerated() where Double(abs(actual - wanted)) > 1e-3 * scale {
                     XCTFail("\(channels) channels, \(threads) threads: weight gradient [\(i)] \(actual), direct sum \(wanted)")
                     break
                 }
@@ -171,11 +176,11 @@ final class Conv2DTests: XCTestCase {
         GradientCheck.check(conv, input: GradientCheck.randomTensor([3, 2, 5, 5], seed: 4), threads: 2)
     }
 
-    /// 16 channels in and out, 3×3, padding 1, even sides: the forward pass, the input gradient
-    /// and the weight gradient by Winograd's methods (three images on two threads: a group of one
-    /// and one of two); and the same on odd sides, which take im2col.
+    /// 16 channels in and out, 3×3, padding 1: the forward pass, the input gradient and the
+    /// weight gradient by Winograd's methods (three images on two threads: a group of one and one
+    /// of two), on even and odd sides and on two tiles.
     func testGradientsByWinograd() throws {
-        for (h, w) in [(2, 4), (3, 5)] {
+        for (h, w) in [(2, 4), (3, 5), (2, 9)] {
             let conv = try Conv2D(.init(filters: 16, kernelSize: 3, padding: 1), inputShape: [16, h, w], name: "conv")
             var random = RandomSource(seed: 13)
             conv.initialize(random: &random)

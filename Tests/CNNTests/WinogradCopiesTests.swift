@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// The Winograd transforms (`CKernels/winograd_f4.c`) are compiled once for AVX-512, once for
+/// The Winograd transforms (`CKernels/winograd_f7.c`) are compiled once for AVX-512, once for
 /// AVX2 and once for the x86-64 baseline, and the processor's copy is picked when the program
 /// loads. Every copy must give the same bytes, or a network's outputs (and a seed's trained
 /// weights) would depend on the machine: `winograd_copies.c`, built here with the toolchain's
