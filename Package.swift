@@ -63,7 +63,7 @@ let package = Package(
             linkerSettings: staticRuntimeLink
         ),
         .target(name: "TestSupport", dependencies: ["CNN", "Datasets", "Imaging"], path: "Tests/TestSupport"),
-        .testTarget(name: "CNNTests", dependencies: ["CNN", "TestSupport"], exclude: ["winograd_copies.c"]),
+        .testTarget(name: "CNNTests", dependencies: ["CNN", "CKernels", "TestSupport"], exclude: ["winograd_copies.c"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Datasets", "TestSupport"], exclude: ["corpus-outcomes.tsv"]),
         .testTarget(name: "CLITests", dependencies: ["cnnclassify", "CNN", "Classifier", "Datasets", "Imaging", "TestSupport"]),

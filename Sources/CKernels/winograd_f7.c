@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "vectors.h"
 
 // Winograd's F(7×7, 3×3) with the interpolation points ±1, ±2, ±1/2, ±1/4 and ∞ (the
 // construction of Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2015).
@@ -12,25 +13,7 @@
 // products keep the filters along their rows; the output transform gathers an image's outputs,
 // sixteen filters to a vector, and turns them back into the filters' planes by transposes in
 // registers. Written in C with the compiler's vector types because the width of the vectors is
-// chosen at run time: one copy of each for AVX-512, AVX2 and the x86-64 baseline. Contraction into
-// fused multiply-adds is off, so every copy rounds alike and a result does not depend on the
-// processor's extensions.
-
-#pragma clang fp contract(off)
-
-#if defined(__x86_64__)
-#define CK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CK_CLONES
-#endif
-
-typedef float ck_v16 __attribute__((vector_size(64), aligned(4)));
-typedef int ck_mask16 __attribute__((vector_size(64), aligned(4)));
-
-// Macros rather than functions: a function taking or giving a vector would have one calling
-// convention for all the copies, which the compiler refuses for vectors wider than the baseline's.
-#define CK_LOAD16(p) (*(const ck_v16 *)(p))
-#define CK_STORE16(p, v) (*(ck_v16 *)(p) = (v))
+// chosen at run time (vectors.h).
 
 // The pairs of points, a > 0 first, in the order of the transforms' rows: value 2k is at a_k,
 // 2k + 1 at −a_k, and value 8 at ∞.
@@ -263,9 +246,6 @@ void ck_wf7_output_gradient(const float *padded, int tilesY, int tilesX, int pad
 
 // Lane by lane the larger of the two (`b` where `a < b`), as a max-pooling layer picks it.
 #define CK_LARGER(a, b) ((ck_v16)((((a) < (b)) & (ck_mask16)(b)) | (~((a) < (b)) & (ck_mask16)(a))))
-
-// ReLU as the layer does it: 0 where 0 ≥ x (−0 included), x elsewhere (NaN included).
-#define CK_RECTIFIED(x) ((ck_v16)(~((ck_v16){} >= (x)) & (ck_mask16)(x)))
 
 // Writes `count` pixels, a vector of sixteen filters each, into the planes of the first `filters`
 // of them (`count` floats each, one after the other), sixteen pixels at a time.

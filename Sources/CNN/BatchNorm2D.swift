@@ -1,3 +1,5 @@
+import CKernels
+
 /// Batch normalisation over each channel of NCHW input (Ioffe & Szegedy, 2015):
 /// `y = γ · (x − μ) / √(σ² + ε) + β`, with μ and σ² the channel's mean and (biased) variance over
 /// the batch and all positions in training, and running averages of them in inference.
@@ -161,41 +163,11 @@ public final class BatchNorm2D: Layer {
         return (a, beta - a * mean)
     }
 
-    /// One plane through `a·x + b` and the epilogue.
+    /// One plane through `a·x + b` and the epilogue, in `CKernels` for vectors as wide as the
+    /// processor has.
     private func normalize(_ x: UnsafePointer<Float>, _ affine: (a: Float, b: Float), into y: UnsafeMutablePointer<Float>,
                            argmax: UnsafeMutablePointer<Int32>?) {
-        switch epilogue {
-        case .none: Self.map(x, affine, rectifying: false, into: y, count: positions)
-        case .relu: Self.map(x, affine, rectifying: true, into: y, count: positions)
-        case .maxPool2x2ThenReLU:
-            let outWidth = outputShape[2]
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * width) { rows in
-                let top = rows.baseAddress!
-                for i in 0..<outputShape[1] {
-                    Self.map(x + 2 * i * width, affine, rectifying: false, into: top, count: 2 * width)
-                    MaxPool2D.pool2x2Row(top: top, bottom: top + width, count: outWidth, offset: 2 * i * width, width: width,
-                                         into: y + i * outWidth, argmax: argmax! + i * outWidth)
-                }
-            }
-            ReLU.rectify(y, into: y, count: outputPositions)
-        }
-    }
-
-    /// `y = a·x + b` over `count` values, rectified when asked.
-    @inline(__always)
-    private static func map(_ x: UnsafePointer<Float>, _ affine: (a: Float, b: Float), rectifying: Bool,
-                            into y: UnsafeMutablePointer<Float>, count: Int) {
-        let av = SIMD8(repeating: affine.a), bv = SIMD8(repeating: affine.b)
-        var i = 0
-        while i + 8 <= count {
-            let v = av * FloatRun.load8(x + i) + bv
-            FloatRun.store8(rectifying ? ReLU.rectified(v) : v, y + i)
-            i += 8
-        }
-        for j in i..<count {
-            let v = affine.a * x[j] + affine.b
-            y[j] = rectifying ? max(v, 0) : v
-        }
+        ck_bn_normalize(x, Int32(height), Int32(width), affine.a, affine.b, epilogue.kernelCode, y, argmax)
     }
 
     // MARK: backward

@@ -55,4 +55,10 @@ void ck_wf7_output_gradient(const float *padded, int tilesY, int tilesX, int pad
 void ck_wf7_filter_gradient(const float *du, int filters, int channels, int paddedChannels, int paddedFilters,
                             float *scratch, float *weightGradient);
 
+// Batch normalisation's sweep over one `height × width` plane in training: `a·x + b`, then
+// `epilogue`: nothing, ReLU, or 2×2 max-pooling of stride 2 then ReLU, which writes
+// `⌊height/2⌋ × ⌊width/2⌋` values and, in `argmax`, each one's position in the plane (the first
+// of the window's maxima).
+void ck_bn_normalize(const float *x, int height, int width, float a, float b, int epilogue, float *y, int32_t *argmax);
+
 #endif
