@@ -24,29 +24,29 @@
 #define CK_G_FACTOR(k) ((k) == 0 ? -32.0f / 135 : (k) == 1 ? 16.0f / 2835 : (k) == 2 ? 256.0f / 135 : -8192.0f / 2835)
 
 // G times three vectors (a filter's column, sixteen filters at a time).
-#define CK_G(g0, g1, g2, out)                                                          \
-    do {                                                                               \
-        const ck_v16 ck_ga = (g0), ck_gb = (g1), ck_gc = (g2);                                  \
-        for (int ck_k = 0; ck_k < 4; ck_k++) {                                                  \
+#define CK_G(g0, g1, g2, out)                                                                       \
+    do {                                                                                            \
+        const ck_v16 ck_ga = (g0), ck_gb = (g1), ck_gc = (g2);                                      \
+        for (int ck_k = 0; ck_k < 4; ck_k++) {                                                      \
             const ck_v16 ck_even = ck_ga + ck_gc * (CK_POINT(ck_k) * CK_POINT(ck_k)), ck_odd = ck_gb * CK_POINT(ck_k); \
-            (out)[2 * ck_k] = (ck_even + ck_odd) * CK_G_FACTOR(ck_k);                              \
-            (out)[2 * ck_k + 1] = (ck_odd - ck_even) * CK_G_FACTOR(ck_k);                          \
-        }                                                                              \
-        (out)[8] = ck_gc;                                                                 \
+            (out)[2 * ck_k] = (ck_even + ck_odd) * CK_G_FACTOR(ck_k);                               \
+            (out)[2 * ck_k + 1] = (ck_odd - ck_even) * CK_G_FACTOR(ck_k);                           \
+        }                                                                                           \
+        (out)[8] = ck_gc;                                                                           \
     } while (0)
 
 // Gᵀ times nine vectors: the adjoint of CK_G.
-#define CK_G_ADJOINT(y, out)                                                           \
-    do {                                                                               \
-        (out)[0] = (out)[1] = (out)[2] = (ck_v16){};                                   \
-        for (int ck_k = 0; ck_k < 4; ck_k++) {                                                  \
-            const ck_v16 ck_difference = ((y)[2 * ck_k] - (y)[2 * ck_k + 1]) * CK_G_FACTOR(ck_k);  \
-            const ck_v16 ck_sum = ((y)[2 * ck_k] + (y)[2 * ck_k + 1]) * CK_G_FACTOR(ck_k);         \
-            (out)[0] += ck_difference;                                                    \
-            (out)[1] += ck_sum * CK_POINT(ck_k);                                             \
-            (out)[2] += ck_difference * (CK_POINT(ck_k) * CK_POINT(ck_k));                      \
-        }                                                                              \
-        (out)[2] += (y)[8];                                                            \
+#define CK_G_ADJOINT(y, out)                                                                        \
+    do {                                                                                            \
+        (out)[0] = (out)[1] = (out)[2] = (ck_v16){};                                                \
+        for (int ck_k = 0; ck_k < 4; ck_k++) {                                                      \
+            const ck_v16 ck_difference = ((y)[2 * ck_k] - (y)[2 * ck_k + 1]) * CK_G_FACTOR(ck_k);   \
+            const ck_v16 ck_sum = ((y)[2 * ck_k] + (y)[2 * ck_k + 1]) * CK_G_FACTOR(ck_k);          \
+            (out)[0] += ck_difference;                                                              \
+            (out)[1] += ck_sum * CK_POINT(ck_k);                                                    \
+            (out)[2] += ck_difference * (CK_POINT(ck_k) * CK_POINT(ck_k));                          \
+        }                                                                                           \
+        (out)[2] += (y)[8];                                                                         \
     } while (0)
 
 // Both go through the weights laid out `[paddedChannels][9][paddedFilters]` in `scratch`, so that
@@ -105,20 +105,20 @@ CK_CLONES void ck_wf7_filter_gradient(const float *du, int filters, int channels
 // One round of a transpose of sixteen vectors: rows i and i + 8 of `from` interleaved into rows
 // 2i and 2i + 1 of `to`. Four rounds transpose them (each turns the bits of a value's row and
 // lane, four of each, left by one).
-#define CK_INTERLEAVE16(from, to)                                                                                         \
-    do {                                                                                                                  \
-        for (int i = 0; i < 8; i++) {                                                                                     \
+#define CK_INTERLEAVE16(from, to)                                                                   \
+    do {                                                                                            \
+        for (int i = 0; i < 8; i++) {                                                               \
             (to)[2 * i] = __builtin_shufflevector((from)[i], (from)[i + 8], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23); \
             (to)[2 * i + 1] = __builtin_shufflevector((from)[i], (from)[i + 8], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31); \
-        }                                                                                                                 \
+        }                                                                                           \
     } while (0)
 
-#define CK_TRANSPOSE16(r, scratch)        \
-    do {                                  \
-        CK_INTERLEAVE16(r, scratch);      \
-        CK_INTERLEAVE16(scratch, r);      \
-        CK_INTERLEAVE16(r, scratch);      \
-        CK_INTERLEAVE16(scratch, r);      \
+#define CK_TRANSPOSE16(r, scratch)                                                                  \
+    do {                                                                                            \
+        CK_INTERLEAVE16(r, scratch);                                                                \
+        CK_INTERLEAVE16(scratch, r);                                                                \
+        CK_INTERLEAVE16(r, scratch);                                                                \
+        CK_INTERLEAVE16(scratch, r);                                                                \
     } while (0)
 
 // Sixteen channels at a time: sixteen runs of a row, one from each channel, transposed into the
@@ -156,57 +156,57 @@ CK_CLONES void ck_wf7_pad(const float *image, int channels, int height, int widt
 
 // Bᵀ times nine vectors. Bᵀ's row for a_k is (c·a_k, c, c'·a_k, c', c''·a_k, c'', a_k, 1, 0) for
 // three numbers c, c', c'' of the pair, and its row for −a_k the same with the even terms negated.
-#define CK_BT(d, out)                                                                                   \
-    do {                                                                                                \
+#define CK_BT(d, out)                                                                               \
+    do {                                                                                            \
         static const float ck_bt[4][3] = {{-1.0f / 16, 81.0f / 64, -69.0f / 16}, {-1.0f / 64, 21.0f / 64, -21.0f / 16}, \
-                                          {-1.0f / 4, 69.0f / 16, -81.0f / 16}, {-1.0f, 21.0f / 4, -21.0f / 4}};        \
-        for (int ck_k = 0; ck_k < 4; ck_k++) {                                                                   \
+                                          {-1.0f / 4, 69.0f / 16, -81.0f / 16}, {-1.0f, 21.0f / 4, -21.0f / 4}}; \
+        for (int ck_k = 0; ck_k < 4; ck_k++) {                                                      \
             const ck_v16 ck_even = ((d)[0] * ck_bt[ck_k][0] + (d)[2] * ck_bt[ck_k][1]) + ((d)[4] * ck_bt[ck_k][2] + (d)[6]); \
-            const ck_v16 ck_odd = ((d)[1] * ck_bt[ck_k][0] + (d)[3] * ck_bt[ck_k][1]) + ((d)[5] * ck_bt[ck_k][2] + (d)[7]);  \
-            (out)[2 * ck_k] = ck_odd + ck_even * CK_POINT(ck_k);                                                    \
-            (out)[2 * ck_k + 1] = ck_odd - ck_even * CK_POINT(ck_k);                                                \
-        }                                                                                               \
+            const ck_v16 ck_odd = ((d)[1] * ck_bt[ck_k][0] + (d)[3] * ck_bt[ck_k][1]) + ((d)[5] * ck_bt[ck_k][2] + (d)[7]); \
+            (out)[2 * ck_k] = ck_odd + ck_even * CK_POINT(ck_k);                                    \
+            (out)[2 * ck_k + 1] = ck_odd - ck_even * CK_POINT(ck_k);                                \
+        }                                                                                           \
         (out)[8] = (((d)[0] * (1.0f / 16) - (d)[2] * (85.0f / 64)) + ((d)[4] * (357.0f / 64) - (d)[6] * (85.0f / 16))) + (d)[8]; \
     } while (0)
 
 // A times seven vectors (the adjoint of Aᵀ, whose row i is each point to the power i).
-#define CK_A(y, out)                                                                                    \
-    do {                                                                                                \
-        for (int ck_k = 0; ck_k < 4; ck_k++) {                                                                   \
+#define CK_A(y, out)                                                                                \
+    do {                                                                                            \
+        for (int ck_k = 0; ck_k < 4; ck_k++) {                                                      \
             const float ck_a = CK_POINT(ck_k), ck_a2 = ck_a * ck_a, ck_a3 = ck_a2 * ck_a, ck_a4 = ck_a2 * ck_a2, ck_a5 = ck_a4 * ck_a, ck_a6 = ck_a4 * ck_a2; \
-            const ck_v16 ck_even = ((y)[0] + (y)[2] * ck_a2) + ((y)[4] * ck_a4 + (y)[6] * ck_a6);                   \
-            const ck_v16 ck_odd = ((y)[1] * ck_a + (y)[3] * ck_a3) + (y)[5] * ck_a5;                                \
-            (out)[2 * ck_k] = ck_even + ck_odd;                                                                  \
-            (out)[2 * ck_k + 1] = ck_even - ck_odd;                                                              \
-        }                                                                                               \
-        (out)[8] = (y)[6];                                                                              \
+            const ck_v16 ck_even = ((y)[0] + (y)[2] * ck_a2) + ((y)[4] * ck_a4 + (y)[6] * ck_a6);   \
+            const ck_v16 ck_odd = ((y)[1] * ck_a + (y)[3] * ck_a3) + (y)[5] * ck_a5;                \
+            (out)[2 * ck_k] = ck_even + ck_odd;                                                     \
+            (out)[2 * ck_k + 1] = ck_even - ck_odd;                                                 \
+        }                                                                                           \
+        (out)[8] = (y)[6];                                                                          \
     } while (0)
 
 // The loops of ck_wf7_tiles for one transform, `side` values along each side of a tile (9 for
 // Bᵀ, 7 for A), unrolled: with the side known, every index is a constant.
-#define CK_TILES(transform, side)                                                                       \
-    do {                                                                                                \
-        const int ck_frame = (side) == 9 ? 0 : 1;                                                       \
-        for (int ty = 0; ty < tilesY; ty++) {                                                           \
-            for (int tx = 0; tx < tilesX; tx++) {                                                       \
-                float *column = v + (long)(ty * tilesX + tx) * lanes;                                   \
-                for (int c = 0; c < lanes; c += 16) {                                                   \
+#define CK_TILES(transform, side)                                                                   \
+    do {                                                                                            \
+        const int ck_frame = (side) == 9 ? 0 : 1;                                                   \
+        for (int ty = 0; ty < tilesY; ty++) {                                                       \
+            for (int tx = 0; tx < tilesX; tx++) {                                                   \
+                float *column = v + (long)(ty * tilesX + tx) * lanes;                               \
+                for (int c = 0; c < lanes; c += 16) {                                               \
                     const float *p = padded + (7 * ty + ck_frame) * line + (long)(7 * tx + ck_frame) * lanes + c; \
-                    ck_v16 rows[9][9];                                                                  \
-                    _Pragma("clang loop unroll(full)") for (int i = 0; i < (side); i++) {               \
-                        ck_v16 d[9];                                                                    \
+                    ck_v16 rows[9][9];                                                              \
+                    _Pragma("clang loop unroll(full)") for (int i = 0; i < (side); i++) {           \
+                        ck_v16 d[9];                                                                \
                         _Pragma("clang loop unroll(full)") for (int k = 0; k < (side); k++) d[k] = CK_LOAD16(p + i * line + k * lanes); \
-                        transform(d, rows[i]);                                                          \
-                    }                                                                                   \
-                    _Pragma("clang loop unroll(full)") for (int j = 0; j < 9; j++) {                    \
-                        ck_v16 d[9], out[9];                                                            \
+                        transform(d, rows[i]);                                                      \
+                    }                                                                               \
+                    _Pragma("clang loop unroll(full)") for (int j = 0; j < 9; j++) {                \
+                        ck_v16 d[9], out[9];                                                        \
                         _Pragma("clang loop unroll(full)") for (int i = 0; i < (side); i++) d[i] = rows[i][j]; \
-                        transform(d, out);                                                              \
+                        transform(d, out);                                                          \
                         _Pragma("clang loop unroll(full)") for (int k = 0; k < 9; k++) CK_STORE16(column + (k * 9 + j) * elementStride + c, out[k]); \
-                    }                                                                                   \
-                }                                                                                       \
-            }                                                                                           \
-        }                                                                                               \
+                    }                                                                               \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
     } while (0)
 
 // The 81 values of each tile, sixteen channels at a time, from an image laid out by ck_wf7_pad:
@@ -231,17 +231,17 @@ void ck_wf7_output_gradient(const float *padded, int tilesY, int tilesX, int pad
 
 // Aᵀ times nine vectors: output i is Σ a^i·(m(a) ± m(−a)), + for even i, − for odd, over the
 // pairs, plus m(∞) for the last.
-#define CK_AT(m, out)                                                                                   \
-    do {                                                                                                \
-        ck_v16 ck_sums[4], ck_differences[4];                                                                 \
+#define CK_AT(m, out)                                                                               \
+    do {                                                                                            \
+        ck_v16 ck_sums[4], ck_differences[4];                                                       \
         for (int ck_k = 0; ck_k < 4; ck_k++) ck_sums[ck_k] = (m)[2 * ck_k] + (m)[2 * ck_k + 1], ck_differences[ck_k] = (m)[2 * ck_k] - (m)[2 * ck_k + 1]; \
-        float ck_power[4] = {1, 1, 1, 1};                                                                  \
-        for (int ck_i = 0; ck_i < 7; ck_i++) {                                                                   \
-            const ck_v16 *ck_s = ck_i % 2 == 0 ? ck_sums : ck_differences;                                          \
-            (out)[ck_i] = (ck_s[0] + ck_s[1] * ck_power[1]) + (ck_s[2] * ck_power[2] + ck_s[3] * ck_power[3]);                  \
-            for (int ck_k = 0; ck_k < 4; ck_k++) ck_power[ck_k] *= CK_POINT(ck_k);                                        \
-        }                                                                                               \
-        (out)[6] += (m)[8];                                                                             \
+        float ck_power[4] = {1, 1, 1, 1};                                                           \
+        for (int ck_i = 0; ck_i < 7; ck_i++) {                                                      \
+            const ck_v16 *ck_s = ck_i % 2 == 0 ? ck_sums : ck_differences;                          \
+            (out)[ck_i] = (ck_s[0] + ck_s[1] * ck_power[1]) + (ck_s[2] * ck_power[2] + ck_s[3] * ck_power[3]); \
+            for (int ck_k = 0; ck_k < 4; ck_k++) ck_power[ck_k] *= CK_POINT(ck_k);                  \
+        }                                                                                           \
+        (out)[6] += (m)[8];                                                                         \
     } while (0)
 
 // Lane by lane the larger of the two (`b` where `a < b`), as a max-pooling layer picks it.
@@ -249,22 +249,22 @@ void ck_wf7_output_gradient(const float *padded, int tilesY, int tilesX, int pad
 
 // Writes `count` pixels, a vector of sixteen filters each, into the planes of the first `filters`
 // of them (`count` floats each, one after the other), sixteen pixels at a time.
-#define CK_SCATTER_PLANES(pixels, count, filters, out)                                                  \
-    do {                                                                                                \
-        for (int ck_start = 0; ck_start < (count); ck_start += 16) {                                             \
-            const int ck_run = (count) - ck_start < 16 ? (count) - ck_start : 16;                                \
-            ck_v16 ck_block[16], ck_scratch[16];                                                              \
-            for (int ck_i = 0; ck_i < 16; ck_i++) ck_block[ck_i] = ck_i < ck_run ? (pixels)[ck_start + ck_i] : (ck_v16){};         \
-            CK_TRANSPOSE16(ck_block, ck_scratch);                                                             \
-            for (int ck_l = 0; ck_l < (filters); ck_l++) {                                                       \
-                float *ck_o = (out) + (long)ck_l * (count) + ck_start;                                           \
-                if (ck_run == 16) {                                                                        \
-                    CK_STORE16(ck_o, ck_block[ck_l]);                                                            \
-                } else {                                                                                \
-                    for (int ck_i = 0; ck_i < ck_run; ck_i++) ck_o[ck_i] = ck_block[ck_l][ck_i];                                   \
-                }                                                                                       \
-            }                                                                                           \
-        }                                                                                               \
+#define CK_SCATTER_PLANES(pixels, count, filters, out)                                              \
+    do {                                                                                            \
+        for (int ck_start = 0; ck_start < (count); ck_start += 16) {                                \
+            const int ck_run = (count) - ck_start < 16 ? (count) - ck_start : 16;                   \
+            ck_v16 ck_block[16], ck_scratch[16];                                                    \
+            for (int ck_i = 0; ck_i < 16; ck_i++) ck_block[ck_i] = ck_i < ck_run ? (pixels)[ck_start + ck_i] : (ck_v16){}; \
+            CK_TRANSPOSE16(ck_block, ck_scratch);                                                   \
+            for (int ck_l = 0; ck_l < (filters); ck_l++) {                                          \
+                float *ck_o = (out) + (long)ck_l * (count) + ck_start;                              \
+                if (ck_run == 16) {                                                                 \
+                    CK_STORE16(ck_o, ck_block[ck_l]);                                               \
+                } else {                                                                            \
+                    for (int ck_i = 0; ck_i < ck_run; ck_i++) ck_o[ck_i] = ck_block[ck_l][ck_i];    \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
     } while (0)
 
 CK_CLONES void ck_wf7_output(const float *m, long elementStride, int filters, int paddedFilters, int tilesY, int tilesX,
