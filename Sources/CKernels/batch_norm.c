@@ -2,13 +2,11 @@
 #include "vectors.h"
 
 // Batch normalisation's sweep over a plane in training, sixteen values to a vector, in copies for
-// each instruction set (vectors.h). Each value rounds as the layer
-// defines it: `a·x + b` multiplied then added, ReLU's 0 where 0 ≥ v, and the pooling's maxima and
-// positions as MaxPool2D picks them (the later of two equal values, the first position on ties).
+// each instruction set (vectors.h). Each value rounds as the layer defines it: `a·x + b`
+// multiplied then added, ReLU's 0 where 0 ≥ v, and the pooling's maxima and positions as
+// MaxPool2D picks them (the later of two equal values, the first position on ties).
 
 #define CK_SPLAT16(v) ((ck_v16){} + (v))
-// `b` where `condition` (a comparison's all-ones lanes), `a` elsewhere.
-#define CK_SELECT(condition, b, a) ((ck_v16)(((condition) & (ck_mask16)(b)) | (~(condition) & (ck_mask16)(a))))
 
 CK_CLONES void ck_bn_normalize(const float *x, int height, int width, float a, float b, int epilogue, float *y, int32_t *argmax) {
     const ck_v16 av = CK_SPLAT16(a), bv = CK_SPLAT16(b);
@@ -26,7 +24,7 @@ CK_CLONES void ck_bn_normalize(const float *x, int height, int width, float a, f
         return;
     }
     const int outHeight = height / 2, outWidth = width / 2;
-    const ck_mask16 lanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    const ck_int16 lanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     const long planeSize = (long)height * width;
     for (int row = 0; row < outHeight; row++) {
         const float *top = x + 2L * row * width, *bottom = top + width;
@@ -47,15 +45,15 @@ CK_CLONES void ck_bn_normalize(const float *x, int height, int width, float a, f
             const ck_v16 vd = av * __builtin_shufflevector(l0, l1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31) + bv;
             const ck_v16 top2 = CK_SELECT(vb >= va, vb, va), bottom2 = CK_SELECT(vd >= vc, vd, vc);
             const ck_v16 largest = CK_RECTIFIED(CK_SELECT(bottom2 >= top2, bottom2, top2));
-            const ck_mask16 rightUpper = -(vb > va), rightLower = -(vd > vc), lowerWins = -(bottom2 > top2);
-            const ck_mask16 at = (2 * row * width + 2 * j) + 2 * lanes + rightUpper + lowerWins * (width + rightLower - rightUpper);
+            const ck_int16 rightUpper = -(vb > va), rightLower = -(vd > vc), lowerWins = -(bottom2 > top2);
+            const ck_int16 at = (2 * row * width + 2 * j) + 2 * lanes + rightUpper + lowerWins * (width + rightLower - rightUpper);
             float *out = y + (long)row * outWidth + j;
             int32_t *positions = argmax + (long)row * outWidth + j;
             // Sixteen at once when the lanes past the run fall on outputs of this plane still to
             // be written.
             if ((long)row * outWidth + j + 16 <= (long)outHeight * outWidth) {
                 *(ck_v16 *)out = largest;
-                *(ck_mask16 *)positions = at;
+                *(ck_int16 *)positions = at;
             } else {
                 for (int k = 0; k < run; k++) out[k] = largest[k], positions[k] = at[k];
             }

@@ -15,14 +15,18 @@
 #endif
 
 typedef float ck_v16 __attribute__((vector_size(64), aligned(4)));
-typedef int ck_mask16 __attribute__((vector_size(64), aligned(4)));
+// Sixteen ints: a comparison's lanes (all ones where true), or positions.
+typedef int ck_int16 __attribute__((vector_size(64), aligned(4)));
 
 // Macros rather than functions: a function taking or giving a vector would have one calling
 // convention for all the copies, which the compiler refuses for vectors wider than the baseline's.
 #define CK_LOAD16(p) (*(const ck_v16 *)(p))
 #define CK_STORE16(p, v) (*(ck_v16 *)(p) = (v))
 
+// `b` where `condition` (a comparison of vectors) holds, `a` elsewhere, lane by lane.
+#define CK_SELECT(condition, b, a) ((ck_v16)(((condition) & (ck_int16)(b)) | (~(condition) & (ck_int16)(a))))
+
 // ReLU as the layer does it: 0 where 0 ≥ x (−0 included), x elsewhere (NaN included).
-#define CK_RECTIFIED(x) ((ck_v16)(~((ck_v16){} >= (x)) & (ck_mask16)(x)))
+#define CK_RECTIFIED(x) CK_SELECT((ck_v16){} >= (x), (ck_v16){}, x)
 
 #endif

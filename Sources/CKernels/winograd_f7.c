@@ -245,7 +245,7 @@ void ck_wf7_output_gradient(const float *padded, int tilesY, int tilesX, int pad
     } while (0)
 
 // Lane by lane the larger of the two (`b` where `a < b`), as a max-pooling layer picks it.
-#define CK_LARGER(a, b) ((ck_v16)((((a) < (b)) & (ck_mask16)(b)) | (~((a) < (b)) & (ck_mask16)(a))))
+#define CK_LARGER(a, b) CK_SELECT((a) < (b), b, a)
 
 // Writes `count` pixels, a vector of sixteen filters each, into the planes of the first `filters`
 // of them (`count` floats each, one after the other), sixteen pixels at a time.

@@ -72,30 +72,24 @@ public final class MaxPool2D: Layer {
         }
     }
 
-    /// The common 2×2, stride-2 case, a row of windows at a time.
+    /// The common 2×2, stride-2 case, unrolled and without branches: which of the four wins is
+    /// data-dependent and unpredictable, so branches would be mispredicted half the time.
     private func pool2x2(_ src: UnsafePointer<Float>, width w: Int, into dst: UnsafeMutablePointer<Float>,
                          argmax: UnsafeMutablePointer<Int32>) {
         let (oh, ow) = (outputShape[1], outputShape[2])
         for i in 0..<oh {
-            let top = src + 2 * i * w
-            Self.pool2x2Row(top: top, bottom: top + w, count: ow, offset: 2 * i * w, width: w, into: dst + i * ow, argmax: argmax + i * ow)
-        }
-    }
-
-    /// The maxima of `count` 2×2 windows side by side over rows `top` and `bottom` of a plane
-    /// `width` wide, and each one's offset in that plane, where `top` starts at `offset`; the first
-    /// one wins ties. Unrolled and without branches: which of the four wins is data-dependent and
-    /// unpredictable, so branches would be mispredicted half the time.
-    static func pool2x2Row(top: UnsafePointer<Float>, bottom: UnsafePointer<Float>, count: Int, offset: Int, width w: Int,
-                           into out: UnsafeMutablePointer<Float>, argmax at: UnsafeMutablePointer<Int32>) {
-        for j in 0..<count {
-            let a = top[2 &* j], b = top[2 &* j &+ 1], c = bottom[2 &* j], d = bottom[2 &* j &+ 1]
-            let upper = max(a, b), lower = max(c, d)
-            let rightUpper = Int(unsafeBitCast(b > a, to: UInt8.self))
-            let rightLower = Int(unsafeBitCast(d > c, to: UInt8.self))
-            let lowerWins = Int(unsafeBitCast(lower > upper, to: UInt8.self))
-            out[j] = max(upper, lower)
-            at[j] = Int32(truncatingIfNeeded: offset &+ 2 &* j &+ rightUpper &+ lowerWins &* (w &+ rightLower &- rightUpper))
+            let top = src + 2 * i * w, bottom = top + w
+            let out = dst + i * ow, at = argmax + i * ow
+            let base = 2 * i * w
+            for j in 0..<ow {
+                let a = top[2 &* j], b = top[2 &* j &+ 1], c = bottom[2 &* j], d = bottom[2 &* j &+ 1]
+                let upper = max(a, b), lower = max(c, d)
+                let rightUpper = Int(unsafeBitCast(b > a, to: UInt8.self))
+                let rightLower = Int(unsafeBitCast(d > c, to: UInt8.self))
+                let lowerWins = Int(unsafeBitCast(lower > upper, to: UInt8.self))
+                out[j] = max(upper, lower)
+                at[j] = Int32(truncatingIfNeeded: base &+ 2 &* j &+ rightUpper &+ lowerWins &* (w &+ rightLower &- rightUpper))
+            }
         }
     }
 
